@@ -1,0 +1,128 @@
+// ChatCompletionStream: the JS face of the Rust StreamCore. wasm-bindgen cannot give a class
+// `Symbol.asyncIterator` or build ReadableStreams with callbacks, so this file does only that:
+// each method asks the core for one batch per network read, already shaped for that method.
+import { MeinGPTError } from './errors.js';
+
+const OBJECTS = 0;
+const SSE = 1;
+const TEXT = 2;
+const DRAIN = 3;
+const DONE = 'data: [DONE]\n\n';
+
+export class ChatCompletionStream {
+  #core;
+  #read = false;
+  #settle;
+  #final;
+
+  /** @internal Streams come from chatCompletion(); this constructor is not public API. */
+  constructor(core) {
+    this.#core = core;
+    this.#final = new Promise((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    this.#final.catch(() => {});
+  }
+
+  #claim() {
+    if (this.#read) {
+      throw new MeinGPTError('This stream has already been read: read a stream one way, once.');
+    }
+    this.#read = true;
+  }
+
+  async #next(mode) {
+    let batch;
+    try {
+      batch = await this.#core.next(mode);
+    } catch (e) {
+      this.#settle.reject(e);
+      throw e;
+    }
+    if (batch === undefined) {
+      try {
+        this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
+      } catch (e) {
+        this.#settle.reject(e);
+      }
+    }
+    return batch;
+  }
+
+  [Symbol.asyncIterator]() {
+    this.#claim();
+    return this.#iterate();
+  }
+
+  async *#iterate() {
+    let finished = false;
+    try {
+      for (;;) {
+        const batch = await this.#next(OBJECTS);
+        if (batch === undefined) break;
+        yield* JSON.parse(batch);
+      }
+      finished = true;
+    } finally {
+      if (!finished) this.#core.abort();
+    }
+  }
+
+  /** Server-Sent Events bytes, ready for `new Response(...)`. */
+  toReadableStream() {
+    this.#claim();
+    const done = new TextEncoder().encode(DONE);
+    return new ReadableStream(
+      {
+        pull: async (controller) => {
+          const batch = await this.#next(SSE);
+          if (batch === undefined) {
+            controller.enqueue(done);
+            controller.close();
+          } else {
+            controller.enqueue(batch);
+          }
+        },
+        cancel: () => this.#core.abort(),
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** The content deltas alone. */
+  textStream() {
+    this.#claim();
+    return new ReadableStream(
+      {
+        pull: async (controller) => {
+          const batch = await this.#next(TEXT);
+          if (batch === undefined) controller.close();
+          else for (const text of JSON.parse(batch)) controller.enqueue(text);
+        },
+        cancel: () => this.#core.abort(),
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** The completion assembled from the chunks; reads the stream itself if nobody else does. */
+  finalCompletion() {
+    if (!this.#read) {
+      this.#read = true;
+      (async () => {
+        while ((await this.#next(DRAIN)) !== undefined);
+      })().catch(() => {});
+    }
+    return this.#final;
+  }
+
+  /** Stops reading and closes the connection. */
+  abort() {
+    this.#core.abort();
+  }
+}
+
+/** Called from Rust with a StreamCore. */
+export function wrapStream(core) {
+  return new ChatCompletionStream(core);
+}

@@ -1,0 +1,85 @@
+// Builds the publishable package into pkg/: one `--target web` wasm-bindgen build, wasm-opt from
+// npm binaryen, the per-runtime entry shims, hand-written types and the package manifest.
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import path from 'node:path';
+import { root, run, step } from './lib.mjs';
+
+const pkg = path.join(root, 'pkg');
+const name = 'meingpt_wasm';
+const wasmIn = path.join(root, 'target/wasm32-unknown-unknown/release', `${name}.wasm`);
+
+step('cargo build (wasm32, release)');
+run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown']);
+
+step('wasm-bindgen');
+rmSync(pkg, { recursive: true, force: true });
+run('wasm-bindgen', [
+  wasmIn,
+  '--out-dir', pkg,
+  '--out-name', name,
+  '--target', 'web',
+  '--weak-refs',
+  '--no-typescript',
+]);
+
+step('wasm-opt -Oz');
+const bg = path.join(pkg, `${name}_bg.wasm`);
+run(path.join(root, 'node_modules/.bin/wasm-opt'), [
+  '-Oz', '--strip-debug', '--strip-producers',
+  '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+  bg, '-o', bg,
+]);
+
+step('JS shims, types, manifest');
+// The glue imports its snippets (js/errors.js, js/stream.js) from a hashed folder; put them beside
+// it under stable names so the entries can export the very same classes.
+const glue = path.join(pkg, `${name}.js`);
+let glueText = readFileSync(glue, 'utf8');
+glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
+writeFileSync(glue, glueText);
+rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
+for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
+  cpSync(path.join(root, 'js', f), path.join(pkg, f));
+}
+rmSync(path.join(pkg, '.gitignore'), { force: true });
+const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+const manifest = {
+  name: 'meingpt-wasm',
+  version,
+  description:
+    "meinGPT's OpenAI-compatible Chat Completions API from Rust compiled to WebAssembly: one chatCompletion() for Node, browsers and Cloudflare Workers",
+  license: 'MIT',
+  type: 'module',
+  sideEffects: false,
+  keywords: ['meingpt', 'openai', 'chat', 'completions', 'wasm', 'cloudflare-workers', 'sse'],
+  engines: { node: '>=18' },
+  files: [
+    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js',
+    'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE',
+  ],
+  types: './index.d.ts',
+  exports: {
+    '.': {
+      types: './index.d.ts',
+      workerd: './workerd.js',
+      node: './node.js',
+      browser: './browser.js',
+      default: './browser.js',
+    },
+    './package.json': './package.json',
+  },
+};
+writeFileSync(path.join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+cpSync(path.join(root, 'README.md'), path.join(pkg, 'README.md'));
+cpSync(path.join(root, 'LICENSE'), path.join(pkg, 'LICENSE'));
+
+const gz = (f) => gzipSync(readFileSync(path.join(pkg, f)), { level: 9 }).length;
+const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js', 'browser.js'];
+const total = browserFiles.reduce((n, f) => n + gz(f), 0);
+console.log(
+  `wasm: ${statSync(bg).size} B raw, ${gz(`${name}_bg.wasm`)} B gzip; ` +
+    `browser load (wasm + JS): ${total} B gzip (${(total / 1024).toFixed(1)} KiB)`,
+);
+console.log(`files: ${readdirSync(pkg).join(' ')}`);

@@ -1,0 +1,332 @@
+//! Chunks in, the final `ChatCompletion` out (as JSON text).
+//!
+//! Content, refusals and tool-call arguments are joined as *escaped* JSON text, so a character
+//! split by UTF-16 unit across two chunks (`"\ud83d"` + `"\ude00"`) is whole again in the result.
+//! Only what the final object needs is kept: joined text, tool calls, usage, the last top-level
+//! extras; chunk objects themselves are dropped as soon as they are read.
+
+use crate::json::{quote_into, JsonStr, Value};
+use crate::types::chunk::{self, ChoiceDelta};
+
+/// Builds the final completion from a stream's chunks.
+#[derive(Debug, Default)]
+pub struct Accumulator {
+    seen: bool,
+    id: Option<String>,
+    created: Option<String>,
+    model: Option<String>,
+    extras: Vec<(String, String)>,
+    choices: Vec<Choice>,
+    usage: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Choice {
+    index: u32,
+    role: Option<String>,
+    content: Option<String>,
+    refusal: Option<Option<String>>,
+    tool_calls: Vec<ToolCall>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct ToolCall {
+    index: u32,
+    id: Option<String>,
+    kind: Option<String>,
+    name: String,
+    arguments: String,
+}
+
+fn set_raw(slot: &mut Option<String>, v: Option<&Value<'_>>) {
+    if let Some(v) = v.filter(|v| !v.is_null()) {
+        *slot = Some(v.raw.into());
+    }
+}
+
+impl Accumulator {
+    /// A fresh accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// True once a chunk object was added.
+    pub fn has_chunks(&self) -> bool {
+        self.seen
+    }
+
+    /// Adds one parsed chunk and returns its content delta for choice 0, if any. Values that are
+    /// not objects are ignored.
+    pub fn add<'a>(&mut self, c: &Value<'a>) -> Option<JsonStr<'a>> {
+        if !c.is_object() {
+            return None;
+        }
+        self.seen = true;
+        set_raw(&mut self.id, c.get("id"));
+        set_raw(&mut self.created, c.get("created"));
+        set_raw(&mut self.model, c.get("model"));
+        set_raw(&mut self.usage, c.get("usage"));
+        for (k, v) in chunk::extra_members(c) {
+            match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
+                Some(e) => {
+                    e.1.clear();
+                    e.1.push_str(v.raw);
+                }
+                None => self.extras.push((k.raw().into(), v.raw.into())),
+            }
+        }
+        let mut first = None;
+        for d in chunk::choices(c) {
+            if d.index == 0 {
+                first = d.content;
+            }
+            self.add_choice(d);
+        }
+        first
+    }
+
+    fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
+        let pos = match self.choices.iter().position(|c| c.index == d.index) {
+            Some(p) => p,
+            None => {
+                self.choices.push(Choice {
+                    index: d.index,
+                    ..Choice::default()
+                });
+                self.choices.len() - 1
+            }
+        };
+        let Some(ch) = self.choices.get_mut(pos) else {
+            return;
+        };
+        set_raw(&mut ch.role, d.role);
+        if let Some(s) = d.content {
+            ch.content.get_or_insert_with(String::new).push_str(s.raw());
+        }
+        if let Some(r) = d.refusal {
+            let slot = ch.refusal.get_or_insert(None);
+            if let Some(s) = r.as_str() {
+                slot.get_or_insert_with(String::new).push_str(s.raw());
+            }
+        }
+        set_raw(&mut ch.finish_reason, d.finish_reason);
+        for t in d.tool_calls {
+            let tc = match ch.tool_calls.iter().position(|x| x.index == t.index) {
+                Some(p) => ch.tool_calls.get_mut(p),
+                None => {
+                    ch.tool_calls.push(ToolCall {
+                        index: t.index,
+                        ..ToolCall::default()
+                    });
+                    ch.tool_calls.last_mut()
+                }
+            };
+            let Some(tc) = tc else { continue };
+            set_raw(&mut tc.id, t.id);
+            set_raw(&mut tc.kind, t.kind);
+            if let Some(n) = t.name {
+                tc.name.push_str(n.raw());
+            }
+            if let Some(a) = t.arguments {
+                tc.arguments.push_str(a.raw());
+            }
+        }
+    }
+
+    /// The completion as JSON text: what a non-streaming call with the same output returns.
+    /// `None` when no chunk arrived at all.
+    pub fn finish(&self) -> Option<String> {
+        if !self.seen {
+            return None;
+        }
+        let mut o = String::with_capacity(256);
+        o.push_str("{\"id\":");
+        o.push_str(self.id.as_deref().unwrap_or("\"\""));
+        o.push_str(",\"object\":\"chat.completion\",\"created\":");
+        o.push_str(self.created.as_deref().unwrap_or("0"));
+        o.push_str(",\"model\":");
+        o.push_str(self.model.as_deref().unwrap_or("\"\""));
+        for (k, v) in &self.extras {
+            o.push_str(",\"");
+            o.push_str(k);
+            o.push_str("\":");
+            o.push_str(v);
+        }
+        o.push_str(",\"choices\":[");
+        let mut order: Vec<&Choice> = self.choices.iter().collect();
+        order.sort_by_key(|c| c.index);
+        for (i, c) in order.into_iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            c.write(&mut o);
+        }
+        o.push(']');
+        if let Some(u) = &self.usage {
+            o.push_str(",\"usage\":");
+            o.push_str(u);
+        }
+        o.push('}');
+        Some(o)
+    }
+}
+
+fn push_index(o: &mut String, i: u32) {
+    crate::error::push_u32(o, i);
+}
+
+impl Choice {
+    fn write(&self, o: &mut String) {
+        o.push_str("{\"index\":");
+        push_index(o, self.index);
+        o.push_str(",\"message\":{\"role\":");
+        o.push_str(self.role.as_deref().unwrap_or("\"assistant\""));
+        o.push_str(",\"content\":");
+        // A tool-call stream often opens with `content: ""`; the non-streamed answer says null.
+        match &self.content {
+            Some(c) if !c.is_empty() || self.tool_calls.is_empty() => {
+                o.push('"');
+                o.push_str(c);
+                o.push('"');
+            }
+            _ => o.push_str("null"),
+        }
+        if let Some(r) = &self.refusal {
+            o.push_str(",\"refusal\":");
+            match r {
+                Some(r) => {
+                    o.push('"');
+                    o.push_str(r);
+                    o.push('"');
+                }
+                None => o.push_str("null"),
+            }
+        }
+        if !self.tool_calls.is_empty() {
+            o.push_str(",\"tool_calls\":[");
+            let mut calls: Vec<&ToolCall> = self.tool_calls.iter().collect();
+            calls.sort_by_key(|t| t.index);
+            for (i, t) in calls.into_iter().enumerate() {
+                if i > 0 {
+                    o.push(',');
+                }
+                o.push_str("{\"id\":");
+                o.push_str(t.id.as_deref().unwrap_or("\"\""));
+                o.push_str(",\"type\":");
+                o.push_str(t.kind.as_deref().unwrap_or("\"function\""));
+                o.push_str(",\"function\":{\"name\":\"");
+                o.push_str(&t.name);
+                o.push_str("\",\"arguments\":\"");
+                o.push_str(&t.arguments);
+                o.push_str("\"}}");
+            }
+            o.push(']');
+        }
+        o.push_str("},\"finish_reason\":");
+        o.push_str(self.finish_reason.as_deref().unwrap_or("null"));
+        o.push('}');
+    }
+}
+
+/// Quotes a plain string as JSON (for callers that build messages).
+pub fn quoted(s: &str) -> String {
+    let mut o = String::new();
+    quote_into(&mut o, s);
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn run(chunks: &[&str]) -> String {
+        let mut a = Accumulator::new();
+        for c in chunks {
+            a.add(&parse(c).unwrap());
+        }
+        a.finish().unwrap()
+    }
+
+    #[test]
+    fn joins_content_and_keeps_extras_and_usage() {
+        let out = run(&[
+            r#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"sonar","citations":["a"],"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"sonar","citations":["a","b"],"choices":[{"index":0,"delta":{"content":"Grüße "},"finish_reason":null}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"sonar","choices":[{"index":0,"delta":{"content":"\ud83d"},"finish_reason":null}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"sonar","choices":[{"index":0,"delta":{"content":"\ude00!"},"finish_reason":null}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"sonar","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+            r#"{"id":"c1","object":"chat.completion.chunk","created":7,"model":"sonar","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#,
+        ]);
+        assert_eq!(
+            out,
+            r#"{"id":"c1","object":"chat.completion","created":7,"model":"sonar","citations":["a","b"],"choices":[{"index":0,"message":{"role":"assistant","content":"Grüße \ud83d\ude00!"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#
+        );
+        let v = parse(&out).unwrap();
+        let content = v.get("choices").unwrap().as_array().unwrap()[0]
+            .get("message")
+            .unwrap()
+            .get("content")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .decode();
+        assert_eq!(content, "Grüße 😀!");
+    }
+
+    #[test]
+    fn merges_tool_calls_by_index() {
+        let out = run(&[
+            r#"{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}"#,
+            r#"{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{\"tz\""}}]}}]}"#,
+            r#"{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":"}}]}}]}"#,
+            r#"{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"\"München\"}"}},{"index":1,"function":{"arguments":":\"CET\"}"}}]}}]}"#,
+            r#"{"id":"x","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#,
+        ]);
+        assert_eq!(
+            out,
+            r#"{"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_a","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"München\"}"}},{"id":"call_b","type":"function","function":{"name":"get_time","arguments":"{\"tz\":\"CET\"}"}}]},"finish_reason":"tool_calls"}]}"#
+        );
+        assert!(parse(&out).is_ok());
+    }
+
+    #[test]
+    fn empty_content_with_tool_calls_is_null_but_empty_text_reply_is_empty() {
+        let tool = run(&[
+            r#"{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":"","tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}"#,
+        ]);
+        assert!(tool.contains(r#""content":null"#), "{tool}");
+        let text = run(&[r#"{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#]);
+        assert!(text.contains(r#""content":"""#), "{text}");
+    }
+
+    #[test]
+    fn several_choices_and_refusal() {
+        let out = run(&[
+            r#"{"id":"x","choices":[{"index":1,"delta":{"content":"b"}},{"index":0,"delta":{"content":"a","refusal":null}}]}"#,
+            r#"{"id":"x","choices":[{"index":0,"delta":{"refusal":"no"},"finish_reason":"stop"},{"index":1,"delta":{},"finish_reason":"length"}]}"#,
+        ]);
+        assert_eq!(
+            out,
+            r#"{"id":"x","object":"chat.completion","created":0,"model":"","choices":[{"index":0,"message":{"role":"assistant","content":"a","refusal":"no"},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":"b"},"finish_reason":"length"}]}"#
+        );
+    }
+
+    #[test]
+    fn odd_chunks_never_break_it() {
+        let mut a = Accumulator::new();
+        assert_eq!(a.finish(), None);
+        for c in [
+            "1",
+            "[]",
+            "null",
+            r#"{"choices":5}"#,
+            r#"{"choices":[1,null,{"delta":7},{"index":-3,"delta":{"tool_calls":[5,{"index":1e300}]}}]}"#,
+            r#"{"choices":[{"index":"a","delta":{"content":1,"tool_calls":{"x":1}}}]}"#,
+        ] {
+            a.add(&parse(c).unwrap());
+        }
+        assert!(parse(&a.finish().unwrap()).is_ok());
+    }
+}

@@ -1,0 +1,220 @@
+//! The one error type of the core, and how server error bodies and statuses map onto it.
+
+use crate::json;
+
+/// Everything that can go wrong in a call. The wasm boundary turns each into the JS class named by
+/// [`Error::class_name`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The request was refused before anything was sent.
+    Validation {
+        /// Path of the offending field, e.g. `messages[2].role`.
+        param: String,
+        /// What is allowed there.
+        message: String,
+    },
+    /// The server answered with an error status, or sent an error inside a stream.
+    Api {
+        /// HTTP status (the response's status for an error sent inside a stream).
+        status: u16,
+        /// The server's own message when it sent one.
+        message: String,
+    },
+    /// The network failed, the body broke off, or the server sent bytes that are not the protocol.
+    Connection {
+        /// What happened.
+        message: String,
+    },
+    /// `timeoutMs` passed without a response, or without data between two reads of a stream.
+    Timeout,
+    /// The caller aborted.
+    UserAbort,
+}
+
+impl Error {
+    /// The exported JS class for this error.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "ValidationError",
+            Error::Api { status, .. } => api_class_name(*status),
+            Error::Connection { .. } => "APIConnectionError",
+            Error::Timeout => "APIConnectionTimeoutError",
+            Error::UserAbort => "APIUserAbortError",
+        }
+    }
+
+    /// The human-readable message.
+    pub fn message(&self) -> &str {
+        match self {
+            Error::Validation { message, .. }
+            | Error::Api { message, .. }
+            | Error::Connection { message } => message,
+            Error::Timeout => "Request timed out.",
+            Error::UserAbort => "Request was aborted.",
+        }
+    }
+
+    /// Shorthand for a validation error.
+    pub fn validation(param: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Validation {
+            param: param.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// The `APIError` subclass for an HTTP status.
+pub fn api_class_name(status: u16) -> &'static str {
+    match status {
+        400 => "BadRequestError",
+        401 => "AuthenticationError",
+        403 => "PermissionDeniedError",
+        404 => "NotFoundError",
+        422 => "UnprocessableEntityError",
+        429 => "RateLimitError",
+        s if s >= 500 => "InternalServerError",
+        _ => "APIError",
+    }
+}
+
+/// The message inside an error body: meinGPT's `{"status":"error","message":...}`, OpenAI's
+/// `{"error":{"message":...}}`, or `{"error":"..."}`. `None` when the body carries none.
+pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
+    if let Some(e) = v.get("error") {
+        if let Some(s) = e.as_str() {
+            return Some(s.decode());
+        }
+        if let Some(m) = e.get("message").and_then(|m| m.as_str()) {
+            return Some(m.decode());
+        }
+        if e.is_object() {
+            return Some(String::from("error"));
+        }
+    }
+    if v.get("status").and_then(|s| s.as_str()).is_some_and(|s| s.is("error")) {
+        return Some(
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map_or_else(|| String::from("error"), |m| m.decode()),
+        );
+    }
+    None
+}
+
+/// The error for an HTTP error response with this status and body text.
+pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
+    let message = json::parse(body)
+        .ok()
+        .and_then(|v| {
+            error_body_message(&v).or_else(|| {
+                v.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(|m| m.decode())
+            })
+        })
+        .unwrap_or_else(|| {
+            let mut m = String::from("HTTP ");
+            push_u32(&mut m, status as u32);
+            m.push_str(if body.trim().is_empty() {
+                " with an empty body"
+            } else {
+                " (the response body is not a JSON error)"
+            });
+            m
+        });
+    Error::Api {
+        status,
+        message: redact(message, api_key),
+    }
+}
+
+/// Replaces every occurrence of the API key in `text`, so that no error ever shows it.
+pub fn redact(text: String, api_key: &str) -> String {
+    if api_key.len() < 4 || !text.contains(api_key) {
+        return text;
+    }
+    text.replace(api_key, "[redacted]")
+}
+
+/// Appends a decimal number without pulling in the formatting machinery.
+pub fn push_u32(out: &mut String, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &b in buf.get(i..).unwrap_or(&[]) {
+        out.push(b as char);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_by_status() {
+        for (s, c) in [
+            (400, "BadRequestError"),
+            (401, "AuthenticationError"),
+            (403, "PermissionDeniedError"),
+            (404, "NotFoundError"),
+            (408, "APIError"),
+            (409, "APIError"),
+            (422, "UnprocessableEntityError"),
+            (429, "RateLimitError"),
+            (500, "InternalServerError"),
+            (502, "InternalServerError"),
+            (599, "InternalServerError"),
+        ] {
+            assert_eq!(api_class_name(s), c, "{s}");
+        }
+    }
+
+    #[test]
+    fn messages_from_both_error_shapes() {
+        let e = from_status(400, r#"{"status":"error","message":"Model does not support tools"}"#, "k");
+        assert_eq!(e, Error::Api { status: 400, message: "Model does not support tools".into() });
+        let e = from_status(429, r#"{"error":{"message":"Rate limit \u00fcberschritten","type":"x"}}"#, "k");
+        assert_eq!(e.message(), "Rate limit überschritten");
+        assert_eq!(e.class_name(), "RateLimitError");
+        let e = from_status(500, r#"{"error":"boom"}"#, "k");
+        assert_eq!(e.message(), "boom");
+    }
+
+    #[test]
+    fn html_and_empty_bodies_keep_class_and_status() {
+        let e = from_status(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "k");
+        assert_eq!(e.class_name(), "InternalServerError");
+        assert_eq!(e.message(), "HTTP 502 (the response body is not a JSON error)");
+        assert_eq!(from_status(401, "", "k").message(), "HTTP 401 with an empty body");
+        assert_eq!(from_status(404, "[1,2]", "k").class_name(), "NotFoundError");
+    }
+
+    #[test]
+    fn key_is_redacted_from_server_messages() {
+        let e = from_status(401, r#"{"status":"error","message":"bad key sk_live_123456"}"#, "sk_live_123456");
+        assert_eq!(e.message(), "bad key [redacted]");
+    }
+
+    #[test]
+    fn numbers_print() {
+        let mut s = String::new();
+        for n in [0, 7, 10, 429, u32::MAX] {
+            s.clear();
+            push_u32(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+}

@@ -1,0 +1,480 @@
+//! A small JSON reader that borrows from its input.
+//!
+//! Why not serde_json: measured on this crate's probe (see `DESIGN.md`), serde + serde_json cost about
+//! 25 KB of wasm plus 9.5 KB of float formatting, more than half of the whole size budget. The package
+//! only needs to *read* JSON (to validate a request, follow a stream, find an error message) and to
+//! *copy* parts of it into new JSON text. So every value keeps its raw source text, strings stay
+//! escaped until someone asks for them, and numbers are never formatted again.
+//!
+//! Strings are kept escaped for a second reason: some servers cut text by UTF-16 unit, so one emoji
+//! arrives as two JSON strings `"\ud83d"` and `"\ude00"`. Joining the *escaped* texts keeps the pair
+//! intact, where decoding each half first would lose it.
+
+/// Deepest nesting accepted; deeper input is an error instead of a stack overflow.
+pub const MAX_DEPTH: usize = 128;
+
+/// One JSON value with the exact source text it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value<'a> {
+    /// The source text of the whole value (a string includes its quotes).
+    pub raw: &'a str,
+    /// What kind of value it is.
+    pub kind: Kind<'a>,
+}
+
+/// The kinds of JSON values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind<'a> {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, kept as its source text (already checked against the JSON grammar).
+    Number,
+    /// A string; the text between the quotes, still escaped.
+    Str(JsonStr<'a>),
+    /// An array.
+    Array(Vec<Value<'a>>),
+    /// An object, members in source order (duplicates kept; lookups take the last, as `JSON.parse`).
+    Object(Vec<(JsonStr<'a>, Value<'a>)>),
+}
+
+/// The escaped text between a JSON string's quotes, known to be valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonStr<'a>(pub &'a str);
+
+/// Why a text is not JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    /// Byte offset where reading failed.
+    pub offset: usize,
+    /// What was wrong there.
+    pub reason: &'static str,
+}
+
+impl core::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.reason)
+    }
+}
+
+/// Reads one JSON text (surrounding whitespace allowed, nothing else).
+pub fn parse(src: &str) -> Result<Value<'_>, JsonError> {
+    let mut p = Parser { src, pos: 0 };
+    p.ws();
+    let v = p.value(0)?;
+    p.ws();
+    if p.pos != src.len() {
+        return Err(p.err("unexpected text after the JSON value"));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, reason: &'static str) -> JsonError {
+        JsonError {
+            offset: self.pos,
+            reason,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn slice(&self, start: usize) -> &'a str {
+        self.src.get(start..self.pos).unwrap_or("")
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, JsonError> {
+        if depth >= MAX_DEPTH {
+            return Err(self.err("JSON nested too deeply"));
+        }
+        let start = self.pos;
+        let kind = match self.peek() {
+            Some(b'{') => self.object(depth)?,
+            Some(b'[') => self.array(depth)?,
+            Some(b'"') => Kind::Str(self.string()?),
+            Some(b't') => self.word("true", Kind::Bool(true))?,
+            Some(b'f') => self.word("false", Kind::Bool(false))?,
+            Some(b'n') => self.word("null", Kind::Null)?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(_) => return Err(self.err("unexpected character")),
+            None => return Err(self.err("unexpected end of JSON")),
+        };
+        Ok(Value {
+            raw: self.slice(start),
+            kind,
+        })
+    }
+
+    fn word(&mut self, w: &'static str, kind: Kind<'a>) -> Result<Kind<'a>, JsonError> {
+        if self.src.as_bytes().get(self.pos..self.pos + w.len()) == Some(w.as_bytes()) {
+            self.pos += w.len();
+            Ok(kind)
+        } else {
+            Err(self.err("unexpected word"))
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    fn number(&mut self) -> Result<Kind<'a>, JsonError> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("bad number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.err("bad number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("bad number"));
+            }
+        }
+        Ok(Kind::Number)
+    }
+
+    fn string(&mut self) -> Result<JsonStr<'a>, JsonError> {
+        self.pos += 1; // opening quote
+        let start = self.pos;
+        let bytes = self.src.as_bytes();
+        loop {
+            match bytes.get(self.pos) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    let s = self.slice(start);
+                    self.pos += 1;
+                    return Ok(JsonStr(s));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match bytes.get(self.pos) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 1
+                        }
+                        Some(b'u') => {
+                            let hex = bytes.get(self.pos + 1..self.pos + 5);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return Err(self.err("bad \\u escape"));
+                            }
+                            self.pos += 5;
+                        }
+                        _ => return Err(self.err("bad escape")),
+                    }
+                }
+                Some(0..=0x1f) => return Err(self.err("control character in string")),
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(Kind::Array(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Kind::Array(items));
+                }
+                _ => return Err(self.err("expected ',' or ']'")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
+        self.pos += 1;
+        let mut members = Vec::new();
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Kind::Object(members));
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a string key"));
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected ':'"));
+            }
+            self.pos += 1;
+            self.ws();
+            members.push((key, self.value(depth + 1)?));
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(Kind::Object(members));
+                }
+                _ => return Err(self.err("expected ',' or '}'")),
+            }
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    /// The member `key` of an object (the last one, as `JSON.parse` keeps), or `None`.
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        match &self.kind {
+            Kind::Object(m) => m.iter().rev().find(|(k, _)| k.is(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is a string.
+    pub fn as_str(&self) -> Option<JsonStr<'a>> {
+        match self.kind {
+            Kind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is an array.
+    pub fn as_array(&self) -> Option<&[Value<'a>]> {
+        match &self.kind {
+            Kind::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The number as f64, if this is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.kind {
+            Kind::Number => self.raw.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// True for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+
+    /// True for an object.
+    pub fn is_object(&self) -> bool {
+        matches!(self.kind, Kind::Object(_))
+    }
+
+    /// The JSON type name, for messages ("string", "number", ...).
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "boolean",
+            Kind::Number => "number",
+            Kind::Str(_) => "string",
+            Kind::Array(_) => "array",
+            Kind::Object(_) => "object",
+        }
+    }
+}
+
+impl<'a> JsonStr<'a> {
+    /// The escaped text between the quotes.
+    pub fn raw(self) -> &'a str {
+        self.0
+    }
+
+    /// True when the decoded string equals `s`.
+    pub fn is(self, s: &str) -> bool {
+        if !self.0.contains('\\') {
+            return self.0 == s;
+        }
+        self.decode() == s
+    }
+
+    /// The decoded string; lone surrogates become U+FFFD.
+    pub fn decode(self) -> String {
+        if !self.0.contains('\\') {
+            return self.0.into();
+        }
+        let mut out = String::with_capacity(self.0.len());
+        let mut units: Vec<u16> = Vec::new();
+        let mut rest = self.0;
+        while let Some(i) = rest.find('\\') {
+            out.push_str(rest.get(..i).unwrap_or(""));
+            rest = rest.get(i..).unwrap_or("");
+            units.clear();
+            // Collect a run of escapes: \uXXXX ones become UTF-16 units decoded together.
+            loop {
+                let b = rest.as_bytes();
+                if b.first() != Some(&b'\\') {
+                    break;
+                }
+                match b.get(1) {
+                    Some(b'u') => {
+                        let u = rest
+                            .get(2..6)
+                            .and_then(|h| u16::from_str_radix(h, 16).ok())
+                            .unwrap_or(0xfffd);
+                        units.push(u);
+                        rest = rest.get(6..).unwrap_or("");
+                    }
+                    Some(&c) => {
+                        units.push(match c {
+                            b'b' => 8,
+                            b'f' => 12,
+                            b'n' => 10,
+                            b'r' => 13,
+                            b't' => 9,
+                            other => other as u16,
+                        });
+                        rest = rest.get(2..).unwrap_or("");
+                    }
+                    None => {
+                        rest = "";
+                    }
+                }
+            }
+            out.extend(char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('\u{fffd}')));
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Appends `s` to `out` as the inside of a JSON string (no quotes).
+pub fn escape_into(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(last..i).unwrap_or(""));
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        } else {
+            out.push_str(esc);
+        }
+        last = i + 1;
+    }
+    out.push_str(s.get(last..).unwrap_or(""));
+}
+
+/// Appends `s` to `out` as a quoted JSON string.
+pub fn quote_into(out: &mut String, s: &str) {
+    out.push('"');
+    escape_into(out, s);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_every_kind_and_keeps_raw_text() {
+        let v = parse(r#" {"a": [1, -2.5e3, true, null], "b": "x\"y", "c": {}} "#).unwrap();
+        assert_eq!(v.raw, r#"{"a": [1, -2.5e3, true, null], "b": "x\"y", "c": {}}"#);
+        let a = v.get("a").unwrap().as_array().unwrap();
+        assert_eq!(a[1].raw, "-2.5e3");
+        assert_eq!(a[1].as_f64(), Some(-2500.0));
+        assert_eq!(a[2].kind, Kind::Bool(true));
+        assert!(a[3].is_null());
+        assert_eq!(v.get("b").unwrap().as_str().unwrap().decode(), "x\"y");
+        assert_eq!(v.get("b").unwrap().raw, r#""x\"y""#);
+        assert!(v.get("c").unwrap().is_object());
+        assert!(v.get("zzz").is_none());
+    }
+
+    #[test]
+    fn duplicate_keys_take_the_last_like_json_parse() {
+        let v = parse(r#"{"k":1,"k":2}"#).unwrap();
+        assert_eq!(v.get("k").unwrap().raw, "2");
+    }
+
+    #[test]
+    fn escaped_keys_match() {
+        let v = parse(r#"{"mod\u0065l":"m"}"#).unwrap();
+        assert_eq!(v.get("model").unwrap().as_str().unwrap().decode(), "m");
+    }
+
+    #[test]
+    fn rejects_what_json_parse_rejects() {
+        for bad in [
+            "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1e", "+1", ".5", "NaN",
+            "Infinity", "'a'", "\"a", "\"\\x\"", "\"\\u12\"", "\"a\u{1}\"", "{a:1}", "[1 2]",
+            "truex", "nul", "{\"a\" 1}", "1 2", "[", "]",
+        ] {
+            assert!(parse(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert_eq!(parse(&deep).unwrap_err().reason, "JSON nested too deeply");
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn decodes_escapes_and_surrogate_pairs() {
+        let s = JsonStr(r#"a\n\t\"\\\/\u00e4\ud83d\ude00z"#);
+        assert_eq!(s.decode(), "a\n\t\"\\/ä😀z");
+        assert_eq!(JsonStr(r"\ud83d").decode(), "\u{fffd}");
+        assert_eq!(JsonStr(r"\ude00x").decode(), "\u{fffd}x");
+        // Joined escaped halves make the emoji again.
+        assert_eq!(JsonStr(&format!("{}{}", r"\ud83d", r"\ude00")).decode(), "😀");
+    }
+
+    #[test]
+    fn escape_round_trips() {
+        let s = "Grüße \"zitat\" \\ \n\t\u{1}😀";
+        let mut q = String::new();
+        quote_into(&mut q, s);
+        assert_eq!(parse(&q).unwrap().as_str().unwrap().decode(), s);
+    }
+}

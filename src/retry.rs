@@ -1,0 +1,180 @@
+//! The retry policy as pure functions: what retries, and how long to wait.
+
+use crate::error::Error;
+
+/// Longest server-requested wait that is honoured, in ms; longer ones fall back to backoff.
+pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
+/// First backoff step, in ms.
+pub const INITIAL_BACKOFF_MS: f64 = 500.0;
+/// Longest backoff step, in ms.
+pub const MAX_BACKOFF_MS: f64 = 8_000.0;
+
+/// Whether a response status is worth another attempt.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429) || status >= 500
+}
+
+/// Whether an error from one attempt is worth another attempt.
+pub fn is_retryable(e: &Error) -> bool {
+    match e {
+        Error::Connection { .. } | Error::Timeout => true,
+        Error::Api { status, .. } => is_retryable_status(*status),
+        Error::Validation { .. } | Error::UserAbort => false,
+    }
+}
+
+/// Backoff before retry number `retry` (0 for the first retry): 0.5 s doubling to at most 8 s,
+/// shortened by up to 25 % (`jitter` in [0, 1)).
+pub fn backoff_ms(retry: u32, jitter: f64) -> f64 {
+    let base = (INITIAL_BACKOFF_MS * f64::from(1u32 << retry.min(10))).min(MAX_BACKOFF_MS);
+    let j = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+    base * (1.0 - 0.25 * j)
+}
+
+/// How long to wait before retry number `retry`, from the response's `retry-after-ms` and
+/// `Retry-After` headers if they ask for 0 to 60 s, else from [`backoff_ms`].
+pub fn delay_ms(
+    retry: u32,
+    jitter: f64,
+    retry_after_ms: Option<&str>,
+    retry_after: Option<&str>,
+    now_ms: f64,
+) -> f64 {
+    server_delay_ms(retry_after_ms, retry_after, now_ms)
+        .unwrap_or_else(|| backoff_ms(retry, jitter))
+}
+
+/// The server-requested delay, if any valid one within 60 s was given.
+pub fn server_delay_ms(
+    retry_after_ms: Option<&str>,
+    retry_after: Option<&str>,
+    now_ms: f64,
+) -> Option<f64> {
+    let from_ms = retry_after_ms.and_then(|s| s.trim().parse::<f64>().ok());
+    let from_header = || {
+        let s = retry_after?.trim();
+        match s.parse::<f64>() {
+            Ok(secs) => Some(secs * 1000.0),
+            Err(_) => http_date_ms(s).map(|t| t - now_ms),
+        }
+    };
+    from_ms
+        .or_else(from_header)
+        .filter(|d| d.is_finite() && *d >= 0.0 && *d <= MAX_RETRY_AFTER_MS)
+}
+
+/// Parses an HTTP date (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
+/// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`) to Unix ms.
+pub fn http_date_ms(s: &str) -> Option<f64> {
+    let words: Vec<&str> = s
+        .split(|c: char| c == ' ' || c == ',' || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Find the parts by shape, which covers all three layouts.
+    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
+    for w in words.iter().skip(1) {
+        if w.contains(':') {
+            time = Some(*w);
+        } else if let Some(m) = month_number(w) {
+            month = Some(m);
+        } else if let Ok(n) = w.parse::<i64>() {
+            if day.is_none() && n <= 31 && (w.len() <= 2) {
+                day = Some(n);
+            } else {
+                year = Some(if w.len() == 2 { n + if n < 70 { 2000 } else { 1900 } } else { n });
+            }
+        } else if *w != "GMT" && *w != "UTC" {
+            return None;
+        }
+    }
+    let (day, month, year, time) = (day?, month?, year?, time?);
+    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, sec) = (t.next()??, t.next()??, t.next()??);
+    if t.next().is_some() || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000) as f64)
+}
+
+fn month_number(w: &str) -> Option<i64> {
+    const M: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    M.iter().position(|m| *m == w).map(|i| i as i64 + 1)
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_statuses_retry() {
+        for s in [408, 409, 429, 500, 502, 503, 504, 599] {
+            assert!(is_retryable_status(s), "{s}");
+        }
+        for s in [200, 400, 401, 403, 404, 410, 413, 422] {
+            assert!(!is_retryable_status(s), "{s}");
+        }
+        assert!(is_retryable(&Error::Timeout));
+        assert!(is_retryable(&Error::Connection { message: "x".into() }));
+        assert!(!is_retryable(&Error::UserAbort));
+        assert!(!is_retryable(&Error::validation("a", "b")));
+    }
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters_down() {
+        assert_eq!(backoff_ms(0, 0.0), 500.0);
+        assert_eq!(backoff_ms(1, 0.0), 1000.0);
+        assert_eq!(backoff_ms(3, 0.0), 4000.0);
+        assert_eq!(backoff_ms(4, 0.0), 8000.0);
+        assert_eq!(backoff_ms(40, 0.0), 8000.0);
+        assert_eq!(backoff_ms(0, 1.0), 375.0);
+        assert_eq!(backoff_ms(0, 0.5), 437.5);
+        assert_eq!(backoff_ms(0, f64::NAN), 500.0);
+        assert_eq!(backoff_ms(0, 7.0), 375.0);
+    }
+
+    #[test]
+    fn retry_after_headers() {
+        let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(server_delay_ms(Some("250"), Some("9"), now), Some(250.0));
+        assert_eq!(server_delay_ms(None, Some("2"), now), Some(2000.0));
+        assert_eq!(server_delay_ms(None, Some("1.5"), now), Some(1500.0));
+        assert_eq!(server_delay_ms(None, Some("61"), now), None);
+        assert_eq!(server_delay_ms(None, Some("-1"), now), None);
+        assert_eq!(server_delay_ms(None, Some("soon"), now), None);
+        assert_eq!(server_delay_ms(Some("x"), Some("3"), now), Some(3000.0));
+        assert_eq!(
+            server_delay_ms(None, Some("Sun, 06 Nov 1994 08:49:47 GMT"), now),
+            Some(10_000.0)
+        );
+        assert_eq!(server_delay_ms(None, Some("Sun, 06 Nov 1994 08:59:37 GMT"), now), None);
+        assert_eq!(delay_ms(2, 0.0, None, Some("Sun, 06 Nov 1994 08:59:37 GMT"), now), 2000.0);
+        assert_eq!(delay_ms(0, 0.0, None, Some("1"), now), 1000.0);
+    }
+
+    #[test]
+    fn http_dates() {
+        let t = 784_111_777_000.0;
+        assert_eq!(http_date_ms("Sun, 06 Nov 1994 08:49:37 GMT"), Some(t));
+        assert_eq!(http_date_ms("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
+        assert_eq!(http_date_ms("Sun Nov  6 08:49:37 1994"), Some(t));
+        assert_eq!(http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
+        assert_eq!(http_date_ms("Wed, 25 Nov 2026 22:06:07 GMT"), Some(1_795_644_367_000.0));
+        for bad in ["", "Sun", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 06 Nov 1994 08:49 GMT"] {
+            assert_eq!(http_date_ms(bad), None, "{bad}");
+        }
+    }
+}

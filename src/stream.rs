@@ -1,0 +1,79 @@
+//! One server-sent event to what it means: a chunk, the end, or an error sent by the server.
+
+use crate::error::{error_body_message, Error};
+use crate::json::{self, Value};
+
+/// What one event's data says.
+#[derive(Debug, PartialEq)]
+pub enum Item<'a> {
+    /// A `chat.completion.chunk` (or any other JSON value the server sent).
+    Chunk(Value<'a>),
+    /// `data: [DONE]`
+    Done,
+}
+
+/// Reads one event. `status` is the HTTP status of the stream, used for errors the server sends
+/// inside it (`{"status":"error",...}`, `{"error":{...}}`, or an `event: error`).
+pub fn classify<'a>(event: &str, data: &'a str, status: u16) -> Result<Item<'a>, Error> {
+    if data == "[DONE]" {
+        return Ok(Item::Done);
+    }
+    let parsed = json::parse(data);
+    if let Ok(v) = &parsed {
+        if let Some(message) = error_body_message(v) {
+            return Err(Error::Api { status, message });
+        }
+    }
+    if event == "error" {
+        let message = match &parsed {
+            Ok(v) => v
+                .get("message")
+                .and_then(Value::as_str)
+                .map_or_else(|| data.into(), |m| m.decode()),
+            Err(_) => data.into(),
+        };
+        return Err(Error::Api { status, message });
+    }
+    match parsed {
+        Ok(v) => Ok(Item::Chunk(v)),
+        Err(e) => {
+            let mut message = String::from("the server sent an event that is not JSON: ");
+            message.push_str(e.reason);
+            Err(Error::Api { status, message })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn done_chunk_and_errors() {
+        assert_eq!(classify("", "[DONE]", 200), Ok(Item::Done));
+        assert!(matches!(classify("", r#"{"id":"a","choices":[]}"#, 200), Ok(Item::Chunk(_))));
+        assert_eq!(
+            classify("", r#"{"status":"error","message":"Simulated upstream failure"}"#, 200),
+            Err(Error::Api { status: 200, message: "Simulated upstream failure".into() })
+        );
+        assert_eq!(
+            classify("", r#"{"error":{"message":"overloaded","type":"server_error"}}"#, 200),
+            Err(Error::Api { status: 200, message: "overloaded".into() })
+        );
+        assert_eq!(
+            classify("error", "upstream went away", 200),
+            Err(Error::Api { status: 200, message: "upstream went away".into() })
+        );
+        let broken = classify("", r#"{"id":"#, 200).unwrap_err();
+        assert_eq!(broken.class_name(), "APIError");
+        assert!(broken.message().contains("not JSON"));
+    }
+
+    #[test]
+    fn a_chunk_that_merely_mentions_error_is_a_chunk() {
+        assert!(matches!(
+            classify("", r#"{"choices":[{"delta":{"content":"error"}}],"status":"ok"}"#, 200),
+            Ok(Item::Chunk(_))
+        ));
+    }
+}

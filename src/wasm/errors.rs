@@ -1,0 +1,67 @@
+//! Core errors to the package's JS error classes (defined in `js/errors.js`).
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::Error;
+
+#[wasm_bindgen(module = "/js/errors.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(
+        name: &str,
+        message: &str,
+        status: JsValue,
+        param: JsValue,
+        body: JsValue,
+        headers: JsValue,
+        cause: JsValue,
+    ) -> JsValue;
+}
+
+/// A core error with what the JS error carries besides it.
+pub struct Failure {
+    /// The error.
+    pub error: Error,
+    /// The response body (parsed JSON when it is JSON, else its text), for `APIError.body`.
+    pub body: JsValue,
+    /// The response `Headers`, for `APIError.headers` and Retry-After.
+    pub headers: JsValue,
+    /// The JS value that caused it (a fetch rejection), for `Error.cause`.
+    pub cause: JsValue,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure {
+            error,
+            body: JsValue::UNDEFINED,
+            headers: JsValue::UNDEFINED,
+            cause: JsValue::UNDEFINED,
+        }
+    }
+}
+
+impl Failure {
+    /// The JS error object.
+    pub fn into_js(self) -> JsValue {
+        let (status, param) = match &self.error {
+            Error::Api { status, .. } => (JsValue::from(*status), JsValue::UNDEFINED),
+            Error::Validation { param, .. } => (JsValue::UNDEFINED, JsValue::from_str(param)),
+            _ => (JsValue::UNDEFINED, JsValue::UNDEFINED),
+        };
+        make_error(
+            self.error.class_name(),
+            self.error.message(),
+            status,
+            param,
+            self.body,
+            self.headers,
+            self.cause,
+        )
+    }
+}
+
+/// Shorthand: a core error straight to JS.
+pub fn to_js(e: Error) -> JsValue {
+    Failure::from(e).into_js()
+}

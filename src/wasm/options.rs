@@ -1,0 +1,148 @@
+//! The `options` argument, read and checked.
+
+use js_sys::{Function, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AbortSignal, Headers};
+
+use crate::error::Error;
+
+/// Where meinGPT's OpenAI-compatible API lives.
+pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
+const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
+const DEFAULT_MAX_RETRIES: u32 = 2;
+
+/// Checked options of one call.
+pub struct Options {
+    /// The API key ("" when none was given).
+    pub api_key: String,
+    /// `${baseUrl}/chat/completions`
+    pub url: String,
+    /// The caller's abort signal.
+    pub signal: Option<AbortSignal>,
+    /// Per-attempt timeout, and the longest wait between two reads of a stream.
+    pub timeout_ms: f64,
+    /// Extra attempts after retryable failures.
+    pub max_retries: u32,
+    /// Request headers, the caller's merged over the defaults.
+    pub headers: Headers,
+    /// The caller's fetch, if any.
+    pub fetch: Option<Function>,
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn bad(param: &str, message: &str) -> Error {
+    Error::validation(param, message)
+}
+
+/// Reads `options`, which may be undefined.
+pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
+    if !o.is_undefined() && !o.is_null() && !o.is_object() {
+        return Err(bad("options", "options must be an object"));
+    }
+    let o = if o.is_object() { o.clone() } else { JsValue::UNDEFINED };
+    let opt = |k: &str| {
+        if o.is_undefined() {
+            JsValue::UNDEFINED
+        } else {
+            get(&o, k)
+        }
+    };
+    let api_key = match opt("apiKey") {
+        k if k.is_undefined() || k.is_null() => String::new(),
+        k => k
+            .as_string()
+            .ok_or_else(|| bad("options.apiKey", "apiKey must be a string"))?,
+    };
+    let mut base = opt("baseUrl");
+    if base.is_undefined() {
+        base = opt("baseURL");
+    }
+    let base = match base {
+        b if b.is_undefined() || b.is_null() => DEFAULT_BASE_URL.to_string(),
+        b => b
+            .as_string()
+            .filter(|s| s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/'))
+            .ok_or_else(|| {
+                bad(
+                    "options.baseUrl",
+                    "baseUrl must be an http(s) URL such as https://app.meingpt.com/api/openai/v1",
+                )
+            })?,
+    };
+    let mut url = String::from(base.trim_end_matches('/'));
+    url.push_str("/chat/completions");
+
+    let signal = match opt("signal") {
+        s if s.is_undefined() || s.is_null() => None,
+        s => Some(
+            s.dyn_into::<AbortSignal>()
+                .map_err(|_| bad("options.signal", "signal must be an AbortSignal"))?,
+        ),
+    };
+    let timeout_ms = match opt("timeoutMs") {
+        t if t.is_undefined() => DEFAULT_TIMEOUT_MS,
+        t => t
+            .as_f64()
+            .filter(|t| t.is_finite() && *t > 0.0)
+            .ok_or_else(|| bad("options.timeoutMs", "timeoutMs must be a positive number of milliseconds"))?,
+    };
+    let max_retries = match opt("maxRetries") {
+        r if r.is_undefined() => DEFAULT_MAX_RETRIES,
+        r => r
+            .as_f64()
+            .filter(|r| r.fract() == 0.0 && (0.0..=100.0).contains(r))
+            .map(|r| r as u32)
+            .ok_or_else(|| bad("options.maxRetries", "maxRetries must be a whole number from 0 to 100"))?,
+    };
+    let fetch = match opt("fetch") {
+        f if f.is_undefined() || f.is_null() => None,
+        f => Some(
+            f.dyn_into::<Function>()
+                .map_err(|_| bad("options.fetch", "fetch must be a function"))?,
+        ),
+    };
+    let headers = headers(&opt("headers"), &api_key, stream)?;
+    Ok(Options {
+        api_key,
+        url,
+        signal,
+        timeout_ms,
+        max_retries,
+        headers,
+        fetch,
+    })
+}
+
+/// Defaults, then the caller's `headers` over them (so a caller may replace any of them).
+fn headers(extra: &JsValue, api_key: &str, stream: bool) -> Result<Headers, Error> {
+    let bad_headers = || bad("options.headers", "headers must be a Headers object, a record of strings or an array of pairs");
+    let h = if extra.is_undefined() || extra.is_null() {
+        Headers::new()
+    } else if extra.is_object() {
+        Headers::new_with_str_sequence_sequence(extra)
+    } else {
+        return Err(bad_headers());
+    }
+    .map_err(|_| bad_headers())?;
+    let set_default = |k: &str, v: &str| -> Result<(), Error> {
+        if !h.has(k).unwrap_or(true) {
+            h.set(k, v).map_err(|_| bad("options.apiKey", "apiKey must be usable in an HTTP header"))?;
+        }
+        Ok(())
+    };
+    set_default("content-type", "application/json")?;
+    set_default(
+        "accept",
+        if stream { "text/event-stream" } else { "application/json" },
+    )?;
+    if !api_key.is_empty() {
+        let mut bearer = String::from("Bearer ");
+        bearer.push_str(api_key);
+        set_default("authorization", &bearer)?;
+    }
+    Ok(h)
+}
