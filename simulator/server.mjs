@@ -14,6 +14,7 @@ import {
   streamChunks,
   chunkObject,
   splitPieces,
+  sha256hex,
 } from './reply.mjs';
 
 export { MODELS } from './reply.mjs';
@@ -556,7 +557,8 @@ export async function startSimulator(opts = {}) {
         const times = Number(timesRaw);
         if (Number.isFinite(times)) {
           const keyRaw = req.headers['x-simulator-fault-key'];
-          const key = typeof keyRaw === 'string' && keyRaw ? keyRaw : spec;
+          // Without a key, a request is grouped with the same fault spec and the same body (a retry).
+          const key = typeof keyRaw === 'string' && keyRaw ? `key:${keyRaw}` : `spec:${spec}:${sha256hex(text)}`;
           const count = (faultCounters.get(key) || 0) + 1;
           faultCounters.set(key, count);
           if (count > times) faults = [];

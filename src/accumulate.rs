@@ -87,14 +87,19 @@ impl Accumulator {
     }
 
     fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
-        let pos = match self.choices.iter().position(|c| c.index == d.index) {
-            Some(p) => p,
-            None => {
-                self.choices.push(Choice {
-                    index: d.index,
-                    ..Choice::default()
-                });
-                self.choices.len() - 1
+        // Kept in index order, so the result needs no sort.
+        let pos = match self.choices.iter().position(|c| c.index >= d.index) {
+            Some(p) if self.choices.get(p).is_some_and(|c| c.index == d.index) => p,
+            found => {
+                let p = found.unwrap_or(self.choices.len());
+                self.choices.insert(
+                    p,
+                    Choice {
+                        index: d.index,
+                        ..Choice::default()
+                    },
+                );
+                p
             }
         };
         let Some(ch) = self.choices.get_mut(pos) else {
@@ -112,14 +117,20 @@ impl Accumulator {
         }
         set_raw(&mut ch.finish_reason, d.finish_reason);
         for t in d.tool_calls {
-            let tc = match ch.tool_calls.iter().position(|x| x.index == t.index) {
-                Some(p) => ch.tool_calls.get_mut(p),
-                None => {
-                    ch.tool_calls.push(ToolCall {
-                        index: t.index,
-                        ..ToolCall::default()
-                    });
-                    ch.tool_calls.last_mut()
+            let tc = match ch.tool_calls.iter().position(|x| x.index >= t.index) {
+                Some(p) if ch.tool_calls.get(p).is_some_and(|x| x.index == t.index) => {
+                    ch.tool_calls.get_mut(p)
+                }
+                found => {
+                    let p = found.unwrap_or(ch.tool_calls.len());
+                    ch.tool_calls.insert(
+                        p,
+                        ToolCall {
+                            index: t.index,
+                            ..ToolCall::default()
+                        },
+                    );
+                    ch.tool_calls.get_mut(p)
                 }
             };
             let Some(tc) = tc else { continue };
@@ -154,9 +165,7 @@ impl Accumulator {
             o.push_str(v);
         }
         o.push_str(",\"choices\":[");
-        let mut order: Vec<&Choice> = self.choices.iter().collect();
-        order.sort_by_key(|c| c.index);
-        for (i, c) in order.into_iter().enumerate() {
+        for (i, c) in self.choices.iter().enumerate() {
             if i > 0 {
                 o.push(',');
             }
@@ -205,9 +214,7 @@ impl Choice {
         }
         if !self.tool_calls.is_empty() {
             o.push_str(",\"tool_calls\":[");
-            let mut calls: Vec<&ToolCall> = self.tool_calls.iter().collect();
-            calls.sort_by_key(|t| t.index);
-            for (i, t) in calls.into_iter().enumerate() {
+            for (i, t) in self.tool_calls.iter().enumerate() {
                 if i > 0 {
                     o.push(',');
                 }

@@ -284,7 +284,7 @@ impl<'a> Value<'a> {
     /// The number as f64, if this is a number.
     pub fn as_f64(&self) -> Option<f64> {
         match self.kind {
-            Kind::Number => self.raw.parse().ok(),
+            Kind::Number => crate::num::parse_decimal(self.raw),
             _ => None,
         }
     }

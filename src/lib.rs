@@ -8,6 +8,7 @@
 pub mod accumulate;
 pub mod error;
 pub mod json;
+pub mod num;
 pub mod retry;
 pub mod sse;
 pub mod stream;

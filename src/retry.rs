@@ -1,6 +1,7 @@
 //! The retry policy as pure functions: what retries, and how long to wait.
 
 use crate::error::Error;
+use crate::num::parse_decimal;
 
 /// Longest server-requested wait that is honoured, in ms; longer ones fall back to backoff.
 pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
@@ -50,12 +51,12 @@ pub fn server_delay_ms(
     retry_after: Option<&str>,
     now_ms: f64,
 ) -> Option<f64> {
-    let from_ms = retry_after_ms.and_then(|s| s.trim().parse::<f64>().ok());
+    let from_ms = retry_after_ms.and_then(|s| parse_decimal(s.trim()));
     let from_header = || {
         let s = retry_after?.trim();
-        match s.parse::<f64>() {
-            Ok(secs) => Some(secs * 1000.0),
-            Err(_) => http_date_ms(s).map(|t| t - now_ms),
+        match parse_decimal(s) {
+            Some(secs) => Some(secs * 1000.0),
+            None => http_date_ms(s).map(|t| t - now_ms),
         }
     };
     from_ms

@@ -1,0 +1,80 @@
+// A tiny Cloudflare Worker using meingpt-wasm as a user would: bundled by worker.test.mjs with
+// esbuild the way wrangler bundles (conditions workerd/worker/browser, the .wasm kept as a module).
+//
+// POST / with JSON {mode, request, options}; env.SIM_URL is the simulator's origin.
+//   mode 'json'     -> the non-stream completion
+//   mode 'sse'      -> the stream piped back as Server-Sent Events (stream.toReadableStream())
+//   mode 'final'    -> stream.finalCompletion() alone (it drains the stream itself)
+//   mode 'iterate'  -> {chunks, final}: `for await` over the stream, then finalCompletion()
+//   mode 'text'     -> the textStream() deltas joined, with their count
+// Any error thrown is caught and returned as {error: {name, status, message, param, ...}} (HTTP 500).
+import {
+  chatCompletion,
+  MeinGPTError,
+  APIError,
+  ValidationError,
+  BadRequestError,
+  AuthenticationError,
+  ChatCompletionStream,
+} from 'meingpt-wasm';
+
+export default {
+  async fetch(req, env) {
+    if (req.method !== 'POST') return new Response('POST only', { status: 405 });
+    const { mode, request, options = {} } = await req.json();
+    const opts = { baseUrl: `${env.SIM_URL}/api/openai/v1`, ...options };
+    try {
+      switch (mode) {
+        case 'json':
+          return Response.json(await chatCompletion(request, opts));
+        case 'sse': {
+          const stream = await chatCompletion(request, opts);
+          return new Response(stream.toReadableStream(), {
+            headers: { 'content-type': 'text/event-stream', 'x-is-stream': String(stream instanceof ChatCompletionStream) },
+          });
+        }
+        case 'final': {
+          const stream = await chatCompletion(request, opts);
+          return Response.json(await stream.finalCompletion());
+        }
+        case 'iterate': {
+          const stream = await chatCompletion(request, opts);
+          const chunks = [];
+          for await (const chunk of stream) chunks.push(chunk);
+          return Response.json({ chunks, final: await stream.finalCompletion() });
+        }
+        case 'text': {
+          const stream = await chatCompletion(request, opts);
+          const parts = [];
+          const reader = stream.textStream().getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            parts.push(value);
+          }
+          return Response.json({ text: parts.join(''), count: parts.length, types: [...new Set(parts.map((p) => typeof p))] });
+        }
+        default:
+          return new Response(`unknown mode ${mode}`, { status: 400 });
+      }
+    } catch (e) {
+      return Response.json(
+        {
+          error: {
+            name: e?.name,
+            status: e?.status ?? null,
+            message: String(e?.message),
+            param: e?.param ?? null,
+            body: e?.body ?? null,
+            isMeinGPTError: e instanceof MeinGPTError,
+            isAPIError: e instanceof APIError,
+            isValidationError: e instanceof ValidationError,
+            isBadRequestError: e instanceof BadRequestError,
+            isAuthenticationError: e instanceof AuthenticationError,
+          },
+        },
+        { status: 500 },
+      );
+    }
+  },
+};

@@ -1,0 +1,41 @@
+// Runs every test: cargo test on the host, then the built package as users get it: `npm pack`
+// of pkg/, installed into pkg-tests/ (a scratch app), tested in Node, in workerd and in Chromium.
+import { existsSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { root, run, step } from './lib.mjs';
+
+const only = process.argv.slice(2);
+const want = (name) => only.length === 0 || only.includes(name);
+const started = Date.now();
+
+if (want('rust')) {
+  step('cargo test (host)');
+  run('cargo', ['test', '--quiet']);
+}
+
+step('npm pack pkg/ and install it into pkg-tests/');
+const packDir = path.join(root, 'target', 'pack');
+rmSync(packDir, { recursive: true, force: true });
+mkdirSync(packDir, { recursive: true });
+run('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: path.join(root, 'pkg') });
+const tarball = path.join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz')));
+const app = path.join(root, 'pkg-tests');
+rmSync(path.join(app, 'node_modules', 'meingpt-wasm'), { recursive: true, force: true });
+run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', tarball], { cwd: app });
+
+const suites = [
+  ['simulator', path.join(root, 'simulator', 'test')],
+  ['node', path.join(app, 'node')],
+  ['workerd', path.join(app, 'workerd')],
+  ['browser', path.join(app, 'browser')],
+  ['types', path.join(app, 'types')],
+];
+for (const [name, dir] of suites) {
+  if (!want(name) || !existsSync(dir)) continue;
+  step(`node --test ${path.relative(root, dir)}`);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.mjs'))
+    .map((f) => path.join(dir, f));
+  if (files.length) run(process.execPath, ['--test', '--test-concurrency=1', ...files], { env: { ...process.env, MEINGPT_TARBALL: tarball } });
+}
+console.log(`\nall tests passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
