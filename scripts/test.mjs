@@ -9,6 +9,10 @@ const want = (name) => only.length === 0 || only.includes(name);
 const started = Date.now();
 
 if (want('rust')) {
+  step('cargo fmt --check, clippy -D warnings (host and wasm32)');
+  run('cargo', ['fmt', '--check']);
+  run('cargo', ['clippy', '--quiet', '--all-targets', '--', '-D', 'warnings']);
+  run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
   step('cargo test (host)');
   run('cargo', ['test', '--quiet']);
 }

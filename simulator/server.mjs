@@ -13,7 +13,6 @@ import {
   completionObject,
   streamChunks,
   chunkObject,
-  splitPieces,
   sha256hex,
 } from './reply.mjs';
 
@@ -904,5 +903,3 @@ function surrogateSplit(pieces) {
   if (!found) out.splice(Math.min(1, out.length), 0, '\ud83d', '\ude00');
   return out;
 }
-
-export { splitPieces };

@@ -304,7 +304,9 @@ mod tests {
             r#"{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":"","tool_calls":[{"index":0,"id":"a","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}"#,
         ]);
         assert!(tool.contains(r#""content":null"#), "{tool}");
-        let text = run(&[r#"{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#]);
+        let text = run(&[
+            r#"{"id":"x","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#,
+        ]);
         assert!(text.contains(r#""content":"""#), "{text}");
     }
 

@@ -97,7 +97,10 @@ pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
             return Some(String::from("error"));
         }
     }
-    if v.get("status").and_then(|s| s.as_str()).is_some_and(|s| s.is("error")) {
+    if v.get("status")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| s.is("error"))
+    {
         return Some(
             v.get("message")
                 .and_then(|m| m.as_str())
@@ -184,9 +187,23 @@ mod tests {
 
     #[test]
     fn messages_from_both_error_shapes() {
-        let e = from_status(400, r#"{"status":"error","message":"Model does not support tools"}"#, "k");
-        assert_eq!(e, Error::Api { status: 400, message: "Model does not support tools".into() });
-        let e = from_status(429, r#"{"error":{"message":"Rate limit \u00fcberschritten","type":"x"}}"#, "k");
+        let e = from_status(
+            400,
+            r#"{"status":"error","message":"Model does not support tools"}"#,
+            "k",
+        );
+        assert_eq!(
+            e,
+            Error::Api {
+                status: 400,
+                message: "Model does not support tools".into()
+            }
+        );
+        let e = from_status(
+            429,
+            r#"{"error":{"message":"Rate limit \u00fcberschritten","type":"x"}}"#,
+            "k",
+        );
         assert_eq!(e.message(), "Rate limit überschritten");
         assert_eq!(e.class_name(), "RateLimitError");
         let e = from_status(500, r#"{"error":"boom"}"#, "k");
@@ -195,16 +212,30 @@ mod tests {
 
     #[test]
     fn html_and_empty_bodies_keep_class_and_status() {
-        let e = from_status(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "k");
+        let e = from_status(
+            502,
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            "k",
+        );
         assert_eq!(e.class_name(), "InternalServerError");
-        assert_eq!(e.message(), "HTTP 502 (the response body is not a JSON error)");
-        assert_eq!(from_status(401, "", "k").message(), "HTTP 401 with an empty body");
+        assert_eq!(
+            e.message(),
+            "HTTP 502 (the response body is not a JSON error)"
+        );
+        assert_eq!(
+            from_status(401, "", "k").message(),
+            "HTTP 401 with an empty body"
+        );
         assert_eq!(from_status(404, "[1,2]", "k").class_name(), "NotFoundError");
     }
 
     #[test]
     fn key_is_redacted_from_server_messages() {
-        let e = from_status(401, r#"{"status":"error","message":"bad key sk_live_123456"}"#, "sk_live_123456");
+        let e = from_status(
+            401,
+            r#"{"status":"error","message":"bad key sk_live_123456"}"#,
+            "sk_live_123456",
+        );
         assert_eq!(e.message(), "bad key [redacted]");
     }
 

@@ -417,7 +417,10 @@ mod tests {
     #[test]
     fn reads_every_kind_and_keeps_raw_text() {
         let v = parse(r#" {"a": [1, -2.5e3, true, null], "b": "x\"y", "c": {}} "#).unwrap();
-        assert_eq!(v.raw, r#"{"a": [1, -2.5e3, true, null], "b": "x\"y", "c": {}}"#);
+        assert_eq!(
+            v.raw,
+            r#"{"a": [1, -2.5e3, true, null], "b": "x\"y", "c": {}}"#
+        );
         let a = v.get("a").unwrap().as_array().unwrap();
         assert_eq!(a[1].raw, "-2.5e3");
         assert_eq!(a[1].as_f64(), Some(-2500.0));
@@ -444,9 +447,32 @@ mod tests {
     #[test]
     fn rejects_what_json_parse_rejects() {
         for bad in [
-            "", " ", "{", "[1,]", "{\"a\":1,}", "01", "1.", "-", "1e", "+1", ".5", "NaN",
-            "Infinity", "'a'", "\"a", "\"\\x\"", "\"\\u12\"", "\"a\u{1}\"", "{a:1}", "[1 2]",
-            "truex", "nul", "{\"a\" 1}", "1 2", "[", "]",
+            "",
+            " ",
+            "{",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            "-",
+            "1e",
+            "+1",
+            ".5",
+            "NaN",
+            "Infinity",
+            "'a'",
+            "\"a",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"a\u{1}\"",
+            "{a:1}",
+            "[1 2]",
+            "truex",
+            "nul",
+            "{\"a\" 1}",
+            "1 2",
+            "[",
+            "]",
         ] {
             assert!(parse(bad).is_err(), "accepted {bad:?}");
         }
@@ -467,7 +493,10 @@ mod tests {
         assert_eq!(JsonStr(r"\ud83d").decode(), "\u{fffd}");
         assert_eq!(JsonStr(r"\ude00x").decode(), "\u{fffd}x");
         // Joined escaped halves make the emoji again.
-        assert_eq!(JsonStr(&format!("{}{}", r"\ud83d", r"\ude00")).decode(), "😀");
+        assert_eq!(
+            JsonStr(&format!("{}{}", r"\ud83d", r"\ude00")).decode(),
+            "😀"
+        );
     }
 
     #[test]

@@ -99,7 +99,10 @@ mod tests {
             ("0.000001", 1e-6),
         ] {
             let got = p(s).unwrap();
-            assert!((got - want).abs() <= want.abs() * 1e-15, "{s}: {got} vs {want}");
+            assert!(
+                (got - want).abs() <= want.abs() * 1e-15,
+                "{s}: {got} vs {want}"
+            );
         }
         assert_eq!(p("1e400"), Some(f64::INFINITY));
         assert_eq!(p("1e-400"), Some(0.0));
@@ -108,7 +111,9 @@ mod tests {
 
     #[test]
     fn rejects_non_numbers() {
-        for s in ["", "-", ".", "e5", "1e", "1e+", "abc", "1.2.3", "1 ", " 1", "0x10", "1,5"] {
+        for s in [
+            "", "-", ".", "e5", "1e", "1e+", "abc", "1.2.3", "1 ", " 1", "0x10", "1,5",
+        ] {
             assert_eq!(p(s), None, "{s:?}");
         }
     }

@@ -28,7 +28,11 @@ pub fn is_retryable(e: &Error) -> bool {
 /// shortened by up to 25 % (`jitter` in [0, 1)).
 pub fn backoff_ms(retry: u32, jitter: f64) -> f64 {
     let base = (INITIAL_BACKOFF_MS * f64::from(1u32 << retry.min(10))).min(MAX_BACKOFF_MS);
-    let j = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
+    let j = if jitter.is_nan() {
+        0.0
+    } else {
+        jitter.clamp(0.0, 1.0)
+    };
     base * (1.0 - 0.25 * j)
 }
 
@@ -67,10 +71,7 @@ pub fn server_delay_ms(
 /// Parses an HTTP date (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
 /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`) to Unix ms.
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    let words: Vec<&str> = s
-        .split(|c: char| c == ' ' || c == ',' || c == '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = s.split([' ', ',', '-']).filter(|w| !w.is_empty()).collect();
     // Find the parts by shape, which covers all three layouts.
     let (mut day, mut month, mut year, mut time) = (None, None, None, None);
     for w in words.iter().skip(1) {
@@ -82,7 +83,11 @@ pub fn http_date_ms(s: &str) -> Option<f64> {
             if day.is_none() && n <= 31 && (w.len() <= 2) {
                 day = Some(n);
             } else {
-                year = Some(if w.len() == 2 { n + if n < 70 { 2000 } else { 1900 } } else { n });
+                year = Some(if w.len() == 2 {
+                    n + if n < 70 { 2000 } else { 1900 }
+                } else {
+                    n
+                });
             }
         } else if *w != "GMT" && *w != "UTC" {
             return None;
@@ -129,7 +134,9 @@ mod tests {
             assert!(!is_retryable_status(s), "{s}");
         }
         assert!(is_retryable(&Error::Timeout));
-        assert!(is_retryable(&Error::Connection { message: "x".into() }));
+        assert!(is_retryable(&Error::Connection {
+            message: "x".into()
+        }));
         assert!(!is_retryable(&Error::UserAbort));
         assert!(!is_retryable(&Error::validation("a", "b")));
     }
@@ -161,8 +168,14 @@ mod tests {
             server_delay_ms(None, Some("Sun, 06 Nov 1994 08:49:47 GMT"), now),
             Some(10_000.0)
         );
-        assert_eq!(server_delay_ms(None, Some("Sun, 06 Nov 1994 08:59:37 GMT"), now), None);
-        assert_eq!(delay_ms(2, 0.0, None, Some("Sun, 06 Nov 1994 08:59:37 GMT"), now), 2000.0);
+        assert_eq!(
+            server_delay_ms(None, Some("Sun, 06 Nov 1994 08:59:37 GMT"), now),
+            None
+        );
+        assert_eq!(
+            delay_ms(2, 0.0, None, Some("Sun, 06 Nov 1994 08:59:37 GMT"), now),
+            2000.0
+        );
         assert_eq!(delay_ms(0, 0.0, None, Some("1"), now), 1000.0);
     }
 
@@ -173,8 +186,18 @@ mod tests {
         assert_eq!(http_date_ms("Sunday, 06-Nov-94 08:49:37 GMT"), Some(t));
         assert_eq!(http_date_ms("Sun Nov  6 08:49:37 1994"), Some(t));
         assert_eq!(http_date_ms("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
-        assert_eq!(http_date_ms("Wed, 25 Nov 2026 22:06:07 GMT"), Some(1_795_644_367_000.0));
-        for bad in ["", "Sun", "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:00:00 GMT", "Sun, 06 Nov 1994 08:49 GMT"] {
+        assert_eq!(
+            http_date_ms("Wed, 25 Nov 2026 22:06:07 GMT"),
+            Some(1_795_644_367_000.0)
+        );
+        for bad in [
+            "",
+            "Sun",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+        ] {
             assert_eq!(http_date_ms(bad), None, "{bad}");
         }
     }

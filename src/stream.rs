@@ -51,18 +51,38 @@ mod tests {
     #[test]
     fn done_chunk_and_errors() {
         assert_eq!(classify("", "[DONE]", 200), Ok(Item::Done));
-        assert!(matches!(classify("", r#"{"id":"a","choices":[]}"#, 200), Ok(Item::Chunk(_))));
+        assert!(matches!(
+            classify("", r#"{"id":"a","choices":[]}"#, 200),
+            Ok(Item::Chunk(_))
+        ));
         assert_eq!(
-            classify("", r#"{"status":"error","message":"Simulated upstream failure"}"#, 200),
-            Err(Error::Api { status: 200, message: "Simulated upstream failure".into() })
+            classify(
+                "",
+                r#"{"status":"error","message":"Simulated upstream failure"}"#,
+                200
+            ),
+            Err(Error::Api {
+                status: 200,
+                message: "Simulated upstream failure".into()
+            })
         );
         assert_eq!(
-            classify("", r#"{"error":{"message":"overloaded","type":"server_error"}}"#, 200),
-            Err(Error::Api { status: 200, message: "overloaded".into() })
+            classify(
+                "",
+                r#"{"error":{"message":"overloaded","type":"server_error"}}"#,
+                200
+            ),
+            Err(Error::Api {
+                status: 200,
+                message: "overloaded".into()
+            })
         );
         assert_eq!(
             classify("error", "upstream went away", 200),
-            Err(Error::Api { status: 200, message: "upstream went away".into() })
+            Err(Error::Api {
+                status: 200,
+                message: "upstream went away".into()
+            })
         );
         let broken = classify("", r#"{"id":"#, 200).unwrap_err();
         assert_eq!(broken.class_name(), "APIError");
@@ -72,7 +92,11 @@ mod tests {
     #[test]
     fn a_chunk_that_merely_mentions_error_is_a_chunk() {
         assert!(matches!(
-            classify("", r#"{"choices":[{"delta":{"content":"error"}}],"status":"ok"}"#, 200),
+            classify(
+                "",
+                r#"{"choices":[{"delta":{"content":"error"}}],"status":"ok"}"#,
+                200
+            ),
             Ok(Item::Chunk(_))
         ));
     }

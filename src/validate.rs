@@ -53,6 +53,11 @@ fn got(what: &str, v: &Value<'_>) -> String {
     m
 }
 
+/// True when `v.key` is a string.
+fn has_str(v: &Value<'_>, key: &str) -> bool {
+    v.get(key).and_then(Value::as_str).is_some()
+}
+
 /// Checks a request given as JSON text.
 pub fn validate_request(text: &str) -> Result<Checked, Error> {
     let v = json::parse(text)
@@ -123,15 +128,18 @@ fn message(path: &str, msg: &Value<'_>) -> Res {
     let role_path = field(path, "role");
     let role = match msg.get("role") {
         None => return Err(err(&role_path, "role is required")),
-        Some(r) => r.as_str().and_then(|s| Role::parse(&s.decode())).ok_or_else(|| {
-            err(
-                &role_path,
-                &got(
-                    "role must be one of system, developer, user, assistant, tool",
-                    r,
-                ),
-            )
-        })?,
+        Some(r) => r
+            .as_str()
+            .and_then(|s| Role::parse(&s.decode()))
+            .ok_or_else(|| {
+                err(
+                    &role_path,
+                    &got(
+                        "role must be one of system, developer, user, assistant, tool",
+                        r,
+                    ),
+                )
+            })?,
     };
     if let Some(n) = msg.get("name") {
         if n.as_str().is_none() {
@@ -208,15 +216,13 @@ fn content_part(path: &str, part: &Value<'_>) -> Res {
             "a content part needs a type such as \"text\" or \"image_url\"",
         ));
     };
-    if ty.is("text") && !part.get("text").is_some_and(|t| t.as_str().is_some()) {
-        return Err(err(&field(path, "text"), "a text part needs text (a string)"));
+    if ty.is("text") && !has_str(part, "text") {
+        return Err(err(
+            &field(path, "text"),
+            "a text part needs text (a string)",
+        ));
     }
-    if ty.is("image_url")
-        && !part
-            .get("image_url")
-            .and_then(|i| i.get("url"))
-            .is_some_and(|u| u.as_str().is_some())
-    {
+    if ty.is("image_url") && !part.get("image_url").is_some_and(|i| has_str(i, "url")) {
         return Err(err(
             &field(&field(path, "image_url"), "url"),
             "an image_url part needs image_url.url (a string)",
@@ -234,21 +240,28 @@ fn tool_calls(path: &str, tc: &Value<'_>) -> Res {
         if !call.is_object() {
             return Err(err(&p, &got("a tool call must be an object", call)));
         }
-        if !call.get("id").is_some_and(|v| v.as_str().is_some()) {
+        if !has_str(call, "id") {
             return Err(err(&field(&p, "id"), "a tool call needs an id (a string)"));
         }
-        if !call.get("type").and_then(|t| t.as_str()).is_some_and(|t| t.is("function")) {
-            return Err(err(&field(&p, "type"), "a tool call's type must be \"function\""));
+        if !call
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.is("function"))
+        {
+            return Err(err(
+                &field(&p, "type"),
+                "a tool call's type must be \"function\"",
+            ));
         }
         let fp = field(&p, "function");
         let f = call
             .get("function")
             .filter(|f| f.is_object())
             .ok_or_else(|| err(&fp, "a tool call needs function: {name, arguments}"))?;
-        if !f.get("name").is_some_and(|v| v.as_str().is_some()) {
+        if !has_str(f, "name") {
             return Err(err(&field(&fp, "name"), "function.name must be a string"));
         }
-        if !f.get("arguments").is_some_and(|v| v.as_str().is_some()) {
+        if !has_str(f, "arguments") {
             return Err(err(
                 &field(&fp, "arguments"),
                 "function.arguments must be a string (JSON text)",
@@ -268,7 +281,12 @@ fn response_format(rf: &Value<'_>) -> Res {
         .get("type")
         .and_then(|t| t.as_str())
         .and_then(|t| ResponseFormatType::parse(&t.decode()))
-        .ok_or_else(|| err(tp, "response_format.type must be text, json_object or json_schema"))?;
+        .ok_or_else(|| {
+            err(
+                tp,
+                "response_format.type must be text, json_object or json_schema",
+            )
+        })?;
     if ty == ResponseFormatType::JsonSchema {
         let sp = "response_format.json_schema";
         let js = rf
@@ -290,7 +308,10 @@ fn response_format(rf: &Value<'_>) -> Res {
                 "json_schema.schema must be an object (a JSON Schema)",
             ));
         }
-        if js.get("strict").is_some_and(|s| !matches!(s.kind, Kind::Bool(_))) {
+        if js
+            .get("strict")
+            .is_some_and(|s| !matches!(s.kind, Kind::Bool(_)))
+        {
             return Err(err(
                 "response_format.json_schema.strict",
                 "json_schema.strict must be a boolean",
@@ -303,8 +324,7 @@ fn response_format(rf: &Value<'_>) -> Res {
 /// `^[A-Za-z0-9_-]{1,64}$`
 pub fn is_tool_name(n: &str) -> bool {
     (1..=64).contains(&n.len())
-        && n
-            .bytes()
+        && n.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
@@ -325,14 +345,26 @@ fn tools(t: &Value<'_>) -> Result<Vec<String>, Error> {
         if !tool.is_object() {
             return Err(err(&p, &got("a tool must be an object", tool)));
         }
-        if !tool.get("type").and_then(|t| t.as_str()).is_some_and(|t| t.is("function")) {
-            return Err(err(&field(&p, "type"), "a tool's type must be \"function\""));
+        if !tool
+            .get("type")
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.is("function"))
+        {
+            return Err(err(
+                &field(&p, "type"),
+                "a tool's type must be \"function\"",
+            ));
         }
         let fp = field(&p, "function");
         let f = tool
             .get("function")
             .filter(|f| f.is_object())
-            .ok_or_else(|| err(&fp, "a tool needs function: {name, description?, parameters?}"))?;
+            .ok_or_else(|| {
+                err(
+                    &fp,
+                    "a tool needs function: {name, description?, parameters?}",
+                )
+            })?;
         let np = field(&fp, "name");
         let name = f
             .get("name")
@@ -344,7 +376,10 @@ fn tools(t: &Value<'_>) -> Result<Vec<String>, Error> {
             return Err(err(&np, "tool names must be unique"));
         }
         if f.get("description").is_some_and(|d| d.as_str().is_none()) {
-            return Err(err(&field(&fp, "description"), "description must be a string"));
+            return Err(err(
+                &field(&fp, "description"),
+                "description must be a string",
+            ));
         }
         if f.get("parameters").is_some_and(|d| !d.is_object()) {
             return Err(err(
@@ -352,7 +387,9 @@ fn tools(t: &Value<'_>) -> Result<Vec<String>, Error> {
                 "parameters must be an object (a JSON Schema)",
             ));
         }
-        if f.get("strict").is_some_and(|s| !matches!(s.kind, Kind::Bool(_))) {
+        if f.get("strict")
+            .is_some_and(|s| !matches!(s.kind, Kind::Bool(_)))
+        {
             return Err(err(&field(&fp, "strict"), "strict must be a boolean"));
         }
         names.push(name);
@@ -382,8 +419,15 @@ fn tool_choice(tc: &Value<'_>, tools: Option<&[String]>) -> Res {
             ),
         ));
     }
-    if !tc.get("type").and_then(|t| t.as_str()).is_some_and(|t| t.is("function")) {
-        return Err(err("tool_choice.type", "tool_choice.type must be \"function\""));
+    if !tc
+        .get("type")
+        .and_then(|t| t.as_str())
+        .is_some_and(|t| t.is("function"))
+    {
+        return Err(err(
+            "tool_choice.type",
+            "tool_choice.type must be \"function\"",
+        ));
     }
     let name = tc
         .get("function")
@@ -423,7 +467,9 @@ mod tests {
             Ok(Checked { stream: false })
         );
         assert_eq!(
-            check(&format!(r#"{{"model":"m",{M},"stream":true,"temperature":2}}"#)),
+            check(&format!(
+                r#"{{"model":"m",{M},"stream":true,"temperature":2}}"#
+            )),
             Ok(Checked { stream: true })
         );
     }
@@ -451,7 +497,10 @@ mod tests {
             assert!(m.contains("from 0 to 2") && m.contains(t), "{m}");
         }
         for t in ["0", "0.0", "1.5", "2", "2e0", "-0"] {
-            assert!(check(&format!(r#"{{"model":"m",{M},"temperature":{t}}}"#)).is_ok(), "{t}");
+            assert!(
+                check(&format!(r#"{{"model":"m",{M},"temperature":{t}}}"#)).is_ok(),
+                "{t}"
+            );
         }
     }
 
@@ -460,23 +509,60 @@ mod tests {
         let cases = [
             (r#""messages":[]"#, "messages"),
             (r#""messages":{}"#, "messages"),
-            (r#""messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"robot","content":"c"}]"#, "messages[2].role"),
+            (
+                r#""messages":[{"role":"user","content":"a"},{"role":"user","content":"b"},{"role":"robot","content":"c"}]"#,
+                "messages[2].role",
+            ),
             (r#""messages":[{"content":"a"}]"#, "messages[0].role"),
             (r#""messages":[null]"#, "messages[0]"),
             (r#""messages":[{"role":"user"}]"#, "messages[0].content"),
-            (r#""messages":[{"role":"user","content":5}]"#, "messages[0].content"),
-            (r#""messages":[{"role":"user","content":[{"type":"text"}]}]"#, "messages[0].content[0].text"),
-            (r#""messages":[{"role":"user","content":[{"text":"x"}]}]"#, "messages[0].content[0].type"),
-            (r#""messages":[{"role":"user","content":[{"type":"image_url","image_url":{}}]}]"#, "messages[0].content[0].image_url.url"),
-            (r#""messages":[{"role":"assistant"}]"#, "messages[0].content"),
-            (r#""messages":[{"role":"assistant","content":null}]"#, "messages[0].content"),
-            (r#""messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f"}}]}]"#, "messages[0].tool_calls[0].function.arguments"),
-            (r#""messages":[{"role":"tool","content":"r"}]"#, "messages[0].tool_call_id"),
-            (r#""messages":[{"role":"tool","content":"r","tool_call_id":""}]"#, "messages[0].tool_call_id"),
-            (r#""messages":[{"role":"user","content":"a","name":1}]"#, "messages[0].name"),
+            (
+                r#""messages":[{"role":"user","content":5}]"#,
+                "messages[0].content",
+            ),
+            (
+                r#""messages":[{"role":"user","content":[{"type":"text"}]}]"#,
+                "messages[0].content[0].text",
+            ),
+            (
+                r#""messages":[{"role":"user","content":[{"text":"x"}]}]"#,
+                "messages[0].content[0].type",
+            ),
+            (
+                r#""messages":[{"role":"user","content":[{"type":"image_url","image_url":{}}]}]"#,
+                "messages[0].content[0].image_url.url",
+            ),
+            (
+                r#""messages":[{"role":"assistant"}]"#,
+                "messages[0].content",
+            ),
+            (
+                r#""messages":[{"role":"assistant","content":null}]"#,
+                "messages[0].content",
+            ),
+            (
+                r#""messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f"}}]}]"#,
+                "messages[0].tool_calls[0].function.arguments",
+            ),
+            (
+                r#""messages":[{"role":"tool","content":"r"}]"#,
+                "messages[0].tool_call_id",
+            ),
+            (
+                r#""messages":[{"role":"tool","content":"r","tool_call_id":""}]"#,
+                "messages[0].tool_call_id",
+            ),
+            (
+                r#""messages":[{"role":"user","content":"a","name":1}]"#,
+                "messages[0].name",
+            ),
         ];
         for (msgs, want) in cases {
-            assert_eq!(param_of(&format!(r#"{{"model":"m",{msgs}}}"#)), want, "{msgs}");
+            assert_eq!(
+                param_of(&format!(r#"{{"model":"m",{msgs}}}"#)),
+                want,
+                "{msgs}"
+            );
         }
     }
 
@@ -495,7 +581,11 @@ mod tests {
     fn tools_and_tool_choice() {
         let tool = |n: &str| format!(r#"{{"type":"function","function":{{"name":"{n}"}}}}"#);
         let req = |rest: &str| format!(r#"{{"model":"m",{M},{rest}}}"#);
-        assert!(check(&req(&format!(r#""tools":[{}],"tool_choice":"required""#, tool("a")))).is_ok());
+        assert!(check(&req(&format!(
+            r#""tools":[{}],"tool_choice":"required""#,
+            tool("a")
+        )))
+        .is_ok());
         assert!(check(&req(&format!(
             r#""tools":[{},{}],"tool_choice":{{"type":"function","function":{{"name":"b"}}}}"#,
             tool("a"),
@@ -503,19 +593,49 @@ mod tests {
         )))
         .is_ok());
         let cases = [
-            (format!(r#""tools":[]"#), "tools"),
-            (format!(r#""tools":{{}}"#), "tools"),
-            (format!(r#""tools":[{},{}]"#, tool("a"), tool("a")), "tools[1].function.name"),
-            (format!(r#""tools":[{}]"#, tool("bad name")), "tools[0].function.name"),
-            (format!(r#""tools":[{}]"#, tool(&"x".repeat(65))), "tools[0].function.name"),
-            (r#""tools":[{"type":"web","function":{"name":"a"}}]"#.into(), "tools[0].type"),
-            (r#""tools":[{"type":"function"}]"#.into(), "tools[0].function"),
-            (r#""tools":[{"type":"function","function":{"name":"a","parameters":[]}}]"#.into(), "tools[0].function.parameters"),
-            (format!(r#""tools":[{}],"tool_choice":{{"type":"function","function":{{"name":"zz"}}}}"#, tool("a")), "tool_choice.function.name"),
-            (r#""tool_choice":{"type":"function","function":{"name":"a"}}"#.into(), "tool_choice.function.name"),
+            (r#""tools":[]"#.to_string(), "tools"),
+            (r#""tools":{}"#.to_string(), "tools"),
+            (
+                format!(r#""tools":[{},{}]"#, tool("a"), tool("a")),
+                "tools[1].function.name",
+            ),
+            (
+                format!(r#""tools":[{}]"#, tool("bad name")),
+                "tools[0].function.name",
+            ),
+            (
+                format!(r#""tools":[{}]"#, tool(&"x".repeat(65))),
+                "tools[0].function.name",
+            ),
+            (
+                r#""tools":[{"type":"web","function":{"name":"a"}}]"#.into(),
+                "tools[0].type",
+            ),
+            (
+                r#""tools":[{"type":"function"}]"#.into(),
+                "tools[0].function",
+            ),
+            (
+                r#""tools":[{"type":"function","function":{"name":"a","parameters":[]}}]"#.into(),
+                "tools[0].function.parameters",
+            ),
+            (
+                format!(
+                    r#""tools":[{}],"tool_choice":{{"type":"function","function":{{"name":"zz"}}}}"#,
+                    tool("a")
+                ),
+                "tool_choice.function.name",
+            ),
+            (
+                r#""tool_choice":{"type":"function","function":{"name":"a"}}"#.into(),
+                "tool_choice.function.name",
+            ),
             (r#""tool_choice":"required""#.into(), "tool_choice"),
             (r#""tool_choice":"always""#.into(), "tool_choice"),
-            (format!(r#""tools":[{}],"tool_choice":{{"type":"x"}}"#, tool("a")), "tool_choice.type"),
+            (
+                format!(r#""tools":[{}],"tool_choice":{{"type":"x"}}"#, tool("a")),
+                "tool_choice.type",
+            ),
         ];
         for (rest, want) in cases {
             assert_eq!(param_of(&req(&rest)), want, "{rest}");
@@ -535,10 +655,22 @@ mod tests {
         }
         let cases = [
             (r#""response_format":"json""#, "response_format"),
-            (r#""response_format":{"type":"xml"}"#, "response_format.type"),
-            (r#""response_format":{"type":"json_schema"}"#, "response_format.json_schema"),
-            (r#""response_format":{"type":"json_schema","json_schema":{"schema":{}}}"#, "response_format.json_schema.name"),
-            (r#""response_format":{"type":"json_schema","json_schema":{"name":"n","schema":1}}"#, "response_format.json_schema.schema"),
+            (
+                r#""response_format":{"type":"xml"}"#,
+                "response_format.type",
+            ),
+            (
+                r#""response_format":{"type":"json_schema"}"#,
+                "response_format.json_schema",
+            ),
+            (
+                r#""response_format":{"type":"json_schema","json_schema":{"schema":{}}}"#,
+                "response_format.json_schema.name",
+            ),
+            (
+                r#""response_format":{"type":"json_schema","json_schema":{"name":"n","schema":1}}"#,
+                "response_format.json_schema.schema",
+            ),
             (r#""stream":"yes""#, "stream"),
             (r#""stream":null"#, "stream"),
         ];

@@ -1241,6 +1241,10 @@ describe('lifecycle', () => {
       assert.equal(Math.min(...nums), 50, 'the oldest 50 records were dropped');
       const viaHttp = await (await fetch(`${s.url}/__sim/log`)).json();
       assert.equal(viaHttp.length, 1000);
+      const reset = await fetch(`${s.url}/__sim/reset`, { method: 'POST' });
+      assert.equal(reset.status, 200);
+      await reset.arrayBuffer();
+      assert.equal(s.log.length, 0);
     } finally {
       await s.close();
     }

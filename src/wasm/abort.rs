@@ -147,7 +147,8 @@ impl Drop for Abort {
     fn drop(&mut self) {
         self.disarm();
         if let Some((signal, cb)) = self.user.take() {
-            let _ = signal.remove_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
+            let _ =
+                signal.remove_event_listener_with_callback("abort", cb.as_ref().unchecked_ref());
         }
     }
 }

@@ -104,7 +104,11 @@ async fn attempt(opts: &Options, body: &JsValue, stream: bool) -> Result<JsValue
     let sent = match &opts.fetch {
         Some(f) => f
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&opts.url), &init)
-            .and_then(|p| Promise::resolve(&p).dyn_into::<Promise>().map_err(JsValue::from)),
+            .and_then(|p| {
+                Promise::resolve(&p)
+                    .dyn_into::<Promise>()
+                    .map_err(JsValue::from)
+            }),
         None => global_fetch(&opts.url, &init),
     };
     let response = match sent {

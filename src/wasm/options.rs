@@ -43,7 +43,11 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
     if !o.is_undefined() && !o.is_null() && !o.is_object() {
         return Err(bad("options", "options must be an object"));
     }
-    let o = if o.is_object() { o.clone() } else { JsValue::UNDEFINED };
+    let o = if o.is_object() {
+        o.clone()
+    } else {
+        JsValue::UNDEFINED
+    };
     let opt = |k: &str| {
         if o.is_undefined() {
             JsValue::UNDEFINED
@@ -88,7 +92,12 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
         t => t
             .as_f64()
             .filter(|t| t.is_finite() && *t > 0.0)
-            .ok_or_else(|| bad("options.timeoutMs", "timeoutMs must be a positive number of milliseconds"))?,
+            .ok_or_else(|| {
+                bad(
+                    "options.timeoutMs",
+                    "timeoutMs must be a positive number of milliseconds",
+                )
+            })?,
     };
     let max_retries = match opt("maxRetries") {
         r if r.is_undefined() => DEFAULT_MAX_RETRIES,
@@ -96,7 +105,12 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
             .as_f64()
             .filter(|r| r.fract() == 0.0 && (0.0..=100.0).contains(r))
             .map(|r| r as u32)
-            .ok_or_else(|| bad("options.maxRetries", "maxRetries must be a whole number from 0 to 100"))?,
+            .ok_or_else(|| {
+                bad(
+                    "options.maxRetries",
+                    "maxRetries must be a whole number from 0 to 100",
+                )
+            })?,
     };
     let fetch = match opt("fetch") {
         f if f.is_undefined() || f.is_null() => None,
@@ -119,7 +133,12 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
 
 /// Defaults, then the caller's `headers` over them (so a caller may replace any of them).
 fn headers(extra: &JsValue, api_key: &str, stream: bool) -> Result<Headers, Error> {
-    let bad_headers = || bad("options.headers", "headers must be a Headers object, a record of strings or an array of pairs");
+    let bad_headers = || {
+        bad(
+            "options.headers",
+            "headers must be a Headers object, a record of strings or an array of pairs",
+        )
+    };
     let h = if extra.is_undefined() || extra.is_null() {
         Headers::new()
     } else if extra.is_object() {
@@ -130,14 +149,19 @@ fn headers(extra: &JsValue, api_key: &str, stream: bool) -> Result<Headers, Erro
     .map_err(|_| bad_headers())?;
     let set_default = |k: &str, v: &str| -> Result<(), Error> {
         if !h.has(k).unwrap_or(true) {
-            h.set(k, v).map_err(|_| bad("options.apiKey", "apiKey must be usable in an HTTP header"))?;
+            h.set(k, v)
+                .map_err(|_| bad("options.apiKey", "apiKey must be usable in an HTTP header"))?;
         }
         Ok(())
     };
     set_default("content-type", "application/json")?;
     set_default(
         "accept",
-        if stream { "text/event-stream" } else { "application/json" },
+        if stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        },
     )?;
     if !api_key.is_empty() {
         let mut bearer = String::from("Bearer ");

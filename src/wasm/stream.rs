@@ -174,7 +174,9 @@ async fn next(inner: &Rc<RefCell<Inner>>, mode: Mode) -> Result<JsValue, Error> 
                 s.fail(err);
             }
             Ok(r) => {
-                let done = Reflect::get(&r, &"done".into()).map(|d| d.is_truthy()).unwrap_or(true);
+                let done = Reflect::get(&r, &"done".into())
+                    .map(|d| d.is_truthy())
+                    .unwrap_or(true);
                 if done {
                     s.end(mode);
                 } else {
