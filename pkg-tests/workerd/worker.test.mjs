@@ -19,7 +19,7 @@ const OUT = path.join(APP, '.out', 'workerd');
 const INSTALLED = path.join(APP, 'node_modules', 'meingpt-wasm');
 const NOW = 1718000000000;
 const KEY = 'sk-workerd-test-4711';
-const PACING_MS = 40;
+const PACING_MS = 25;
 
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
 const esbuild = requireFromRoot('esbuild');
@@ -132,7 +132,7 @@ before(async () => {
     compatibilityFlags: [],
     cf: false,
     bindings: { SIM_URL: sim.url },
-    // workerd's default outbound refuses loopback; the simulator listens on 127.0.0.1.
+    // The simulator listens on 127.0.0.1: allow loopback outbound explicitly (workerd itself refuses it by default).
     outboundService: { network: { allow: ['public', 'private', 'local'] } },
   });
   await mf.ready;
