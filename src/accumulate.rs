@@ -39,9 +39,18 @@ struct ToolCall {
     arguments: String,
 }
 
+/// Keeps the raw text of the latest non-null value, reusing the buffer (most chunks repeat it).
 fn set_raw(slot: &mut Option<String>, v: Option<&Value<'_>>) {
-    if let Some(v) = v.filter(|v| !v.is_null()) {
-        *slot = Some(v.raw.into());
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return;
+    };
+    match slot {
+        Some(s) if s == v.raw => {}
+        Some(s) => {
+            s.clear();
+            s.push_str(v.raw);
+        }
+        None => *slot = Some(v.raw.into()),
     }
 }
 
@@ -69,6 +78,7 @@ impl Accumulator {
         set_raw(&mut self.usage, c.get("usage"));
         for (k, v) in chunk::extra_members(c) {
             match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
+                Some(e) if e.1 == v.raw => {}
                 Some(e) => {
                     e.1.clear();
                     e.1.push_str(v.raw);
