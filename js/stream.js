@@ -64,7 +64,7 @@ export class ChatCompletionStream {
       }
       finished = true;
     } finally {
-      if (!finished) this.#core.abort();
+      if (!finished) this.abort();
     }
   }
 
@@ -83,7 +83,7 @@ export class ChatCompletionStream {
             controller.enqueue(batch);
           }
         },
-        cancel: () => this.#core.abort(),
+        cancel: () => this.abort(),
       },
       { highWaterMark: 0 },
     );
@@ -99,26 +99,35 @@ export class ChatCompletionStream {
           if (batch === undefined) controller.close();
           else for (const text of JSON.parse(batch)) controller.enqueue(text);
         },
-        cancel: () => this.#core.abort(),
+        cancel: () => this.abort(),
       },
       { highWaterMark: 0 },
     );
   }
 
-  /** The completion assembled from the chunks; reads the stream itself if nobody else does. */
+  /**
+   * The completion assembled from the chunks. Works alongside any one way of reading; when no read
+   * has started by the next turn of the event loop, it reads the stream itself.
+   */
   finalCompletion() {
-    if (!this.#read) {
+    setTimeout(() => {
+      if (this.#read) return;
       this.#read = true;
       (async () => {
         while ((await this.#next(DRAIN)) !== undefined);
       })().catch(() => {});
-    }
+    }, 0);
     return this.#final;
   }
 
-  /** Stops reading and closes the connection. */
+  /** Stops reading and closes the connection; finalCompletion() then rejects unless it had ended. */
   abort() {
     this.#core.abort();
+    try {
+      this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
+    } catch (e) {
+      this.#settle.reject(e);
+    }
   }
 }
 

@@ -54,6 +54,20 @@ impl Error {
         }
     }
 
+    /// The same error with the API key replaced in its message, wherever the message came from.
+    pub fn redacted(self, api_key: &str) -> Self {
+        match self {
+            Error::Api { status, message } => Error::Api {
+                status,
+                message: redact(message, api_key),
+            },
+            Error::Connection { message } => Error::Connection {
+                message: redact(message, api_key),
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for a validation error.
     pub fn validation(param: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Validation {
@@ -131,10 +145,7 @@ pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
             });
             m
         });
-    Error::Api {
-        status,
-        message: redact(message, api_key),
-    }
+    Error::Api { status, message }.redacted(api_key)
 }
 
 /// Replaces every occurrence of the API key in `text`, so that no error ever shows it.

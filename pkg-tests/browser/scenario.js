@@ -158,6 +158,31 @@ export function scenarios(api) {
       })());
     },
 
+    async breakAndAbortMethod({ baseUrl, apiKey }) {
+      const opts = { baseUrl, apiKey, headers: { 'x-simulator-pacing': '100' } };
+      return settle(api, (async () => {
+        // Leaving a for await loop early stops the stream.
+        const a = await api.chatCompletion(hello(true), opts);
+        let seenA = 0;
+        for await (const chunk of a) {
+          if (chunk && ++seenA === 2) break;
+        }
+        // stream.abort() while iterating: the next read rejects with APIUserAbortError.
+        const b = await api.chatCompletion(hello(true), opts);
+        let seenB = 0;
+        let errorB = null;
+        try {
+          for await (const chunk of b) {
+            if (chunk && ++seenB === 2) b.abort();
+          }
+        } catch (e) {
+          errorB = describeError(api, e);
+        }
+        const next = await settle(api, api.chatCompletion(hello(false), { baseUrl, apiKey }));
+        return { seenA, seenB, errorB, next };
+      })());
+    },
+
     async abortBeforeResponse({ baseUrl, apiKey }) {
       const controller = new AbortController();
       const t0 = performance.now();

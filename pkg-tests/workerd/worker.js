@@ -7,6 +7,9 @@
 //   mode 'final'    -> stream.finalCompletion() alone (it drains the stream itself)
 //   mode 'iterate'  -> {chunks, final}: `for await` over the stream, then finalCompletion()
 //   mode 'text'     -> the textStream() deltas joined, with their count
+//   mode 'abort'    -> iterate, abort the caller's AbortController after 2 chunks: {seen, error}
+//   mode 'break'    -> iterate, break out of for await after 2 chunks: {seen}
+//   mode 'unhandled'-> the unhandled promise rejections this isolate saw so far
 // Any error thrown is caught and returned as {error: {name, status, message, param, ...}} (HTTP 500).
 import {
   chatCompletion,
@@ -15,8 +18,15 @@ import {
   ValidationError,
   BadRequestError,
   AuthenticationError,
+  APIUserAbortError,
   ChatCompletionStream,
 } from 'meingpt-wasm';
+
+const unhandled = [];
+addEventListener('unhandledrejection', (event) => {
+  unhandled.push(`${event.reason?.name}: ${event.reason?.message}`);
+  event.preventDefault();
+});
 
 export default {
   async fetch(req, env) {
@@ -54,6 +64,30 @@ export default {
           }
           return Response.json({ text: parts.join(''), count: parts.length, types: [...new Set(parts.map((p) => typeof p))] });
         }
+        case 'abort': {
+          const controller = new AbortController();
+          const stream = await chatCompletion(request, { ...opts, signal: controller.signal });
+          let seen = 0;
+          let error = null;
+          try {
+            for await (const chunk of stream) {
+              if (chunk && ++seen === 2) controller.abort();
+            }
+          } catch (e) {
+            error = { name: e.name, status: e.status ?? null, isAbort: e instanceof APIUserAbortError };
+          }
+          return Response.json({ seen, error });
+        }
+        case 'break': {
+          const stream = await chatCompletion(request, opts);
+          let seen = 0;
+          for await (const chunk of stream) {
+            if (chunk && ++seen === 2) break;
+          }
+          return Response.json({ seen });
+        }
+        case 'unhandled':
+          return Response.json(unhandled);
         default:
           return new Response(`unknown mode ${mode}`, { status: 400 });
       }

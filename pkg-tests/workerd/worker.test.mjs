@@ -136,12 +136,12 @@ before(async () => {
     outboundService: { network: { allow: ['public', 'private', 'local'] } },
   });
   await mf.ready;
-});
+}, { timeout: 30000 });
 
 after(async () => {
   await mf?.dispose();
   await sim?.close();
-});
+}, { timeout: 15000 });
 
 test('the bundle holds the workerd entry of the installed package (no node:, no fetch of the wasm)', { timeout: 10000 }, () => {
   // esbuild's metafile paths are relative to the working directory.
@@ -208,17 +208,14 @@ test('stream piped back with toReadableStream() arrives incrementally and equals
   }
   text += decoder.decode();
   const total = Date.now() - started;
-  if (process.env.DEBUG_READS) console.log(JSON.stringify(reads), total);
   const events = sseData(expected).length;
   assert.equal(text, expected, 'the Worker sends the same SSE the server sent');
   assert.deepEqual(sseData(text).at(-1), '[DONE]');
   // Incremental: many separate reads, and the first event arrived long before the last one was sent.
   assert.ok(reads.length >= events / 2, `${reads.length} reads for ${events} events`);
   const firstAt = reads[0].at;
-  assert.ok(
-    firstAt < total - PACING_MS * (events - 4),
-    `first data after ${firstAt} ms, whole stream ${total} ms, ${events} events paced ${PACING_MS} ms`,
-  );
+  assert.ok(total >= PACING_MS * (events - 2), `paced stream took ${total} ms`);
+  assert.ok(firstAt < total / 2, `first data after ${firstAt} ms, whole stream ${total} ms, ${events} events paced ${PACING_MS} ms`);
   const pieces = sseData(text).slice(0, -1).map((d) => JSON.parse(d));
   const content = pieces.map((c) => c.choices[0]?.delta?.content ?? '').join('');
   assert.match(content, /[äöüß]/u);
@@ -293,4 +290,35 @@ test('HTTP errors give the right class and status; a ValidationError; then the n
   const okStream = await postJson({ mode: 'final', request: hello(true), options: { apiKey: KEY } });
   assert.equal(okStream.status, 200, JSON.stringify(okStream.body));
   assert.deepEqual(okStream.body, ok.body);
+});
+
+test('abort signal and break stop a stream; the next call works', { timeout: 15000 }, async () => {
+  const options = { apiKey: KEY, headers: { 'x-simulator-pacing': '100' } };
+  const aborted = await postJson({ mode: 'abort', request: hello(true), options });
+  assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
+  assert.equal(aborted.body.seen, 2, 'no chunk after the abort');
+  assert.deepEqual(aborted.body.error, { name: 'APIUserAbortError', status: null, isAbort: true });
+  const broke = await postJson({ mode: 'break', request: hello(true), options });
+  assert.equal(broke.status, 200, JSON.stringify(broke.body));
+  assert.equal(broke.body.seen, 2);
+  const paced = sim.log.filter((r) => r.headers['x-simulator-pacing'] === '100');
+  assert.equal(paced.length, 2);
+  for (let i = 0; i < 50 && !paced.every((r) => r.clientClosed); i += 1) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(paced.map((r) => r.clientClosed), [true, true], 'the Worker closed both upstream connections');
+  const ok = await postJson({ mode: 'json', request: hello(false), options: { apiKey: KEY } });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+});
+
+// workerd itself reports an unhandled rejection ("AbortError: The operation was aborted") whenever a
+// fetch is aborted by its signal while its body is being read: reproduced with plain JS (fetch +
+// AbortController + reader.read(), no package code). The package cannot catch a promise the runtime
+// keeps to itself, so this stays a todo; `break` and stream.abort() (which cancel the body instead)
+// leave none, which the browser and Node suites check.
+test('closing a stream early leaves no unhandled rejection', {
+  timeout: 5000,
+  todo: 'workerd runtime: an aborted fetch signal mid-body rejects a promise internal to workerd',
+}, async () => {
+  await new Promise((r) => setTimeout(r, 100));
+  const { body } = await postJson({ mode: 'unhandled' });
+  assert.deepEqual(body, []);
 });

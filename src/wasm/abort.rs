@@ -74,7 +74,8 @@ impl Abort {
         self.disarm();
         let (c, w) = (self.controller.clone(), self.why.clone());
         let cb = Closure::<dyn FnMut()>::new(move || fire(&c, &w, BY_TIMER));
-        let id = set_timeout(cb.as_ref().unchecked_ref(), ms);
+        // Timers take at most 2^31 - 1 ms; a larger delay would fire at once.
+        let id = set_timeout(cb.as_ref().unchecked_ref(), ms.min(2_147_483_647.0));
         self.timer = Some((id, cb));
     }
 

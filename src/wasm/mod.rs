@@ -128,7 +128,10 @@ async fn attempt(opts: &Options, body: &JsValue, stream: bool) -> Result<JsValue
     let headers = Reflect::get(&response, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
 
     if !(200..300).contains(&status) {
-        let text = read_text(&response, &abort, &opts.api_key).await?;
+        let text = error::redact(
+            read_text(&response, &abort, &opts.api_key).await?,
+            &opts.api_key,
+        );
         let error = error::from_status(status, &text, &opts.api_key);
         let body = JSON::parse(&text).unwrap_or_else(|_| JsValue::from_str(&text));
         return Err(Failure {
@@ -184,12 +187,7 @@ async fn read_text(response: &JsValue, abort: &Abort, key: &str) -> Result<Strin
 }
 
 fn connection_failure(abort: &Abort, cause: JsValue, what: &str, key: &str) -> Failure {
-    let error = match abort.failure(&cause, what) {
-        Error::Connection { message } => Error::Connection {
-            message: error::redact(message, key),
-        },
-        other => other,
-    };
+    let error = abort.failure(&cause, what).redacted(key);
     Failure {
         error,
         body: JsValue::UNDEFINED,

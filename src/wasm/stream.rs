@@ -13,7 +13,7 @@ use web_sys::ReadableStreamDefaultReader;
 use super::abort::Abort;
 use super::errors::to_js;
 use crate::accumulate::Accumulator;
-use crate::error::{self, Error};
+use crate::error::Error;
 use crate::sse::SseDecoder;
 use crate::stream::{classify, Item};
 
@@ -108,13 +108,13 @@ impl StreamCore {
     /// Stops reading and closes the connection; a pending or later read rejects with
     /// `APIUserAbortError`.
     pub fn abort(&self) {
-        if let Ok(mut s) = self.inner.try_borrow_mut() {
-            if !s.done {
-                s.abort.abort_by_user();
-                s.fail(Error::UserAbort);
+        match self.inner.try_borrow_mut() {
+            Ok(mut s) => s.fail(Error::UserAbort),
+            Err(_) => {
+                if let Ok(s) = self.inner.try_borrow() {
+                    s.abort.abort_by_user();
+                }
             }
-        } else if let Ok(s) = self.inner.try_borrow() {
-            s.abort.abort_by_user();
         }
     }
 
@@ -165,12 +165,7 @@ async fn next(inner: &Rc<RefCell<Inner>>, mode: Mode) -> Result<JsValue, Error> 
         }
         match read {
             Err(e) => {
-                let err = match s.abort.failure(&e, "the stream broke off") {
-                    Error::Connection { message } => Error::Connection {
-                        message: error::redact(message, &s.api_key),
-                    },
-                    other => other,
-                };
+                let err = s.abort.failure(&e, "the stream broke off");
                 s.fail(err);
             }
             Ok(r) => {
@@ -196,7 +191,7 @@ async fn next(inner: &Rc<RefCell<Inner>>, mode: Mode) -> Result<JsValue, Error> 
 impl Inner {
     fn fail(&mut self, e: Error) {
         if self.error.is_none() && !self.done {
-            self.error = Some(e);
+            self.error = Some(e.redacted(&self.api_key));
         }
         self.finish_reading();
     }
@@ -205,9 +200,10 @@ impl Inner {
         if !self.done {
             self.done = true;
             self.abort.disarm();
-            // Cancel quietly: the connection is closed, nothing more will be read.
-            let _ = self.reader.cancel();
-            self.abort.close();
+            // Cancelling the body closes the connection (and ends a pending read with `done`).
+            // The controller is left alone: aborting a fetch whose body is cancelled makes workerd
+            // report an unhandled rejection of its own.
+            cancel_quietly(&self.reader);
         }
     }
 
@@ -230,6 +226,7 @@ impl Inner {
             carry,
             error,
             status,
+            api_key,
             ..
         } = self;
         let mut stop = false;
@@ -272,7 +269,7 @@ impl Inner {
                 }
                 Err(e) => {
                     if error.is_none() {
-                        *error = Some(e);
+                        *error = Some(e.redacted(api_key));
                     }
                     stop = true;
                 }
@@ -322,6 +319,15 @@ impl Inner {
     }
 }
 
+/// Cancels the body reader, handling the rejection it gives when the body already failed (an
+/// unhandled rejection would end a Node process).
+fn cancel_quietly(reader: &ReadableStreamDefaultReader) {
+    let cancelled = JsFuture::from(reader.cancel());
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = cancelled.await;
+    });
+}
+
 fn push_text(out: &mut Vec<u8>, items: &mut usize, escaped: &str) {
     out.push(if *items == 0 { b'[' } else { b',' });
     out.push(b'"');
@@ -354,7 +360,7 @@ fn held_surrogate(escaped: &str) -> usize {
 impl Drop for Inner {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.reader.cancel();
+            cancel_quietly(&self.reader);
             self.abort.close();
         }
     }
