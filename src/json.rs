@@ -11,7 +11,7 @@
 //! intact, where decoding each half first would lose it.
 
 /// Deepest nesting accepted; deeper input is an error instead of a stack overflow.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 512;
 
 /// One JSON value with the exact source text it was read from.
 #[derive(Debug, Clone, PartialEq)]

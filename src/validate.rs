@@ -60,8 +60,11 @@ fn has_str(v: &Value<'_>, key: &str) -> bool {
 
 /// Checks a request given as JSON text.
 pub fn validate_request(text: &str) -> Result<Checked, Error> {
-    let v = json::parse(text)
-        .map_err(|_| err("request", "request must be a JSON-serializable object"))?;
+    let v = json::parse(text).map_err(|e| {
+        let mut m = String::from("request must be a JSON-serializable object: ");
+        m.push_str(e.reason);
+        err("request", &m)
+    })?;
     validate_value(&v)
 }
 
