@@ -145,6 +145,12 @@ test('a wrong base path gives the server its say (404 from the server, not a gue
   assert.equal(only(id).path, '/nope/chat/completions');
 });
 
+test('the default base URL is meinGPT\'s', T, async () => {
+  const f = fakeFetch(() => response(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [] })));
+  await chatCompletion(req(), { apiKey: KEY, fetch: f });
+  assert.equal(f.calls[0].url, 'https://app.meingpt.com/api/openai/v1/chat/completions');
+});
+
 test('unknown request fields are forwarded unchanged', T, async () => {
   const id = uid();
   const body = req({

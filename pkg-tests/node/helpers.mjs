@@ -359,14 +359,20 @@ export function assertErrorClass(err, Cls, what = '') {
   assert.equal(Object.prototype.toString.call(err), '[object Error]');
 }
 
+/** Runs `fn` and returns { value, error } instead of throwing. */
+export async function settle(fn) {
+  try {
+    return { value: await fn(), error: undefined };
+  } catch (error) {
+    return { value: undefined, error };
+  }
+}
+
 /**
  * Runs `fn` with unhandled promise rejections recorded instead of reported, and returns
- * { value, error, unhandled }.
- *
- * The package currently leaves an unhandled rejection behind whenever a stream's body is torn
- * down after it errored or was aborted (BUG, pinned by the todo test "no unhandled rejection
- * ..." in stream.test.mjs). node:test would blame whichever test is running; this keeps every
- * other test about its own subject. The test runner's listeners are put back afterwards.
+ * { value, error, unhandled }: for the test that asserts a torn-down stream leaves none behind
+ * (elsewhere node:test itself fails the test in which one happens). The test runner's listeners
+ * are put back afterwards.
  */
 export async function catchUnhandled(fn, settleMs = 60) {
   const unhandled = [];

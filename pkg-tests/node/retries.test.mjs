@@ -27,7 +27,7 @@ import {
   within,
   sleep,
   rejection,
-  catchUnhandled,
+  settle,
   localServer,
   unusedPort,
   assertErrorClass,
@@ -89,6 +89,17 @@ test('Retry-After as an HTTP date is honoured', T, async () => {
   assert.deepEqual(logFor(sim, id).map((r) => r.status), [503, 200]);
   const [gap] = gaps(f.calls);
   assert.ok(gap >= 900 && gap < 2600, `waited ${gap} ms until ${date}`);
+});
+
+test('a Retry-After beyond 60 s is not honoured: the backoff is used instead', T, async () => {
+  const id = uid();
+  const f = timedFetch();
+  const headers = { ...fault('503', { times: 1 }), 'x-simulator-retry-after': '120' };
+  const got = await chatCompletion(req(), opts(sim, { headers, fetch: f }, id));
+  assert.equal(got.object, 'chat.completion');
+  assert.deepEqual(logFor(sim, id).map((r) => r.status), [503, 200]);
+  const [gap] = gaps(f.calls);
+  assert.ok(gap >= 360 && gap < 1000, `waited ${gap} ms (backoff 0.375 to 0.5 s)`);
 });
 
 test('500 twice, then success, with the default maxRetries: 3 requests, backoff about 0.5 s then 1 s', T, async () => {
@@ -218,7 +229,7 @@ test('abort during the backoff gives APIUserAbortError at once, with no further 
 
 test('no retry after a stream has yielded its first chunk (cut-off stream: 1 request)', T, async () => {
   const id = uid();
-  const { value, error } = await catchUnhandled(async () => {
+  const { value, error } = await settle(async () => {
     const s = await chatCompletion(req({ stream: true }), opts(sim, { headers: fault('cut:3'), maxRetries: 2 }, id));
     return collect(s);
   });
