@@ -5,7 +5,7 @@
 //! Only what the final object needs is kept: joined text, tool calls, usage, the last top-level
 //! extras; chunk objects themselves are dropped as soon as they are read.
 
-use crate::json::{quote_into, JsonStr, Value};
+use crate::json::{JsonStr, Value};
 use crate::types::chunk::{self, ChoiceDelta};
 
 /// Builds the final completion from a stream's chunks.
@@ -244,13 +244,6 @@ impl Choice {
         o.push_str(self.finish_reason.as_deref().unwrap_or("null"));
         o.push('}');
     }
-}
-
-/// Quotes a plain string as JSON (for callers that build messages).
-pub fn quoted(s: &str) -> String {
-    let mut o = String::new();
-    quote_into(&mut o, s);
-    o
 }
 
 #[cfg(test)]
