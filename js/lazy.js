@@ -1,28 +1,108 @@
-// The one-time, lazy instantiation every runtime entry shares: the first call loads the wasm,
-// later calls reuse it, and a failed load is retried by the next call.
-import {
-  chatCompletion as rawChatCompletion,
-  validateRequest as rawValidateRequest,
-} from './meingpt_wasm.js';
+// The lazy instantiation every runtime entry shares: the first call loads the wasm, later calls
+// reuse it, and a failed load is retried by the next call.
+//
+// Never poisoned: should the instance ever trap (a WebAssembly.RuntimeError), it is dead. The call
+// that trapped and every call still pending on it reject with APIConnectionError, its streams fail
+// on their next read, and the next call instantiates afresh from the same compiled module, in a
+// separate glue (createGlue), so nothing of the dead instance can reach the new one.
+import { createGlue } from './meingpt_wasm.js';
+import { APIConnectionError } from './errors.js';
 
+/** Exports that may run after death as no-ops: closures, frees, aborts, the glue's internals. */
+const HARMLESS = /^__|closure|free|abort/;
+
+function failure(cause) {
+  return new APIConnectionError('The WebAssembly instance failed; the next call starts a new one.', cause && { cause });
+}
+
+/** The hooks createGlue() calls: they guard one instance and notice when it dies. */
+function guard() {
+  const hooks = { dead: false, pending: new Set() };
+  const die = (cause) => {
+    if (hooks.dead) return;
+    hooks.dead = true;
+    for (const reject of hooks.pending) reject(failure(cause));
+    hooks.pending.clear();
+  };
+  hooks.exports = (raw) => {
+    const out = {};
+    for (const [name, f] of Object.entries(raw)) {
+      out[name] =
+        typeof f !== 'function'
+          ? f
+          : (...args) => {
+              if (hooks.dead) {
+                if (HARMLESS.test(name)) return [];
+                throw failure();
+              }
+              let ret;
+              try {
+                ret = f(...args);
+              } catch (e) {
+                if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+                die(e);
+              }
+              if (!hooks.dead) return ret;
+              // A closure runs from a promise callback or a microtask: throwing there would only
+              // make an unhandled error; its pending promises were rejected instead.
+              if (name.includes('closure')) return [];
+              throw failure();
+            };
+    }
+    return out;
+  };
+  hooks.promise = (executor) =>
+    new Promise((resolve, reject) => {
+      hooks.pending.add(reject);
+      executor(
+        (v) => {
+          hooks.pending.delete(reject);
+          resolve(v);
+        },
+        (e) => {
+          hooks.pending.delete(reject);
+          reject(e);
+        },
+      );
+    });
+  return hooks;
+}
+
+let current; // the live glue, for the test-only trap below
+
+/** `load(glue)` instantiates the wasm in a fresh glue (each runtime its own way), the first time. */
 export function lazy(load) {
   let ready;
-  const init = () =>
-    (ready ??= Promise.resolve()
-      .then(load)
-      .catch((e) => {
-        ready = undefined;
-        throw e;
-      }));
+  let hooks;
+  let module;
+  const init = () => {
+    if (hooks?.dead) ready = undefined;
+    return (ready ??= (async () => {
+      const h = guard();
+      const glue = createGlue(h);
+      if (module) await glue.default({ module_or_path: module });
+      else await load(glue);
+      module = glue.module;
+      hooks = h;
+      current = glue;
+      return glue;
+    })().catch((e) => {
+      ready = undefined;
+      throw e;
+    }));
+  };
   return {
-    init,
-    chatCompletion: async (request, options) => {
+    init: async () => {
       await init();
-      return rawChatCompletion(request, options);
     },
+    chatCompletion: async (request, options) => (await init()).chatCompletion(request, options),
     validateRequest: async (request) => {
-      await init();
-      rawValidateRequest(request);
+      (await init()).validateRequest(request);
     },
   };
+}
+
+/** @internal Test-only: makes the live instance trap (wasm `unreachable`). */
+export function __trapForTests() {
+  current?.__meingpt_trap();
 }

@@ -38,6 +38,7 @@ step('JS shims, types, manifest');
 const glue = path.join(pkg, `${name}.js`);
 let glueText = readFileSync(glue, 'utf8');
 glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
+glueText = glueFactory(glueText);
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
 for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
@@ -83,3 +84,29 @@ console.log(
     `browser load (wasm + JS): ${total} B gzip (${(total / 1024).toFixed(1)} KiB)`,
 );
 console.log(`files: ${readdirSync(pkg).join(' ')}`);
+
+/**
+ * Never poisoned (js/lazy.js): the glue keeps its instance in module variables, so a trapped instance
+ * could not be replaced without objects of the old one (streams, closures, finalizers) calling into
+ * the new one. Wrap the whole glue in `createGlue(hooks)`: every call makes a separate glue with its
+ * own instance; `hooks.exports` guards the instance's exports, `hooks.promise` makes the promises the
+ * instance creates (its pending calls) rejectable when it dies.
+ */
+function glueFactory(text) {
+  const lines = text.split('\n');
+  const imports = lines.filter((l) => /^import /.test(l));
+  let body = lines.filter((l) => !/^import /.test(l)).join('\n');
+  const names = [...body.matchAll(/^export (?:async )?(?:class|function) (\w+)/gm)].map((m) => m[1]);
+  body = body.replace(/^export ((?:async )?(?:class|function) )/gm, '$1');
+  const swaps = [
+    [/^export \{ initSync, __wbg_init as default \};$/m, ''],
+    ['wasm = instance.exports;', 'wasm = hooks.exports(instance.exports);'],
+    [/new Promise\(cb0\)/g, 'hooks.promise(cb0)'],
+  ];
+  for (const [from, to] of swaps) {
+    if (!body.match(from)) throw new Error(`glueFactory: the wasm-bindgen glue changed, ${from} not found`);
+    body = body.replace(from, to);
+  }
+  const api = [...names, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }'];
+  return `${imports.join('\n')}\nexport function createGlue(hooks) {\n${body}\nreturn { ${api.join(', ')} };\n}\n`;
+}

@@ -5,6 +5,7 @@ mod abort;
 mod errors;
 mod options;
 mod stream;
+mod trap;
 
 use js_sys::{Function, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
