@@ -544,8 +544,21 @@ export async function startSimulator(opts = {}) {
     const headerFault = req.headers['x-simulator-fault'];
     const spec = typeof headerFault === 'string' && headerFault.trim() ? headerFault.trim() : modelSuffix;
     let faults = [];
+    // Without a key, a request is grouped with the same fault spec and the same body (a retry).
+    const groupKey = () => {
+      const keyRaw = req.headers['x-simulator-fault-key'];
+      return typeof keyRaw === 'string' && keyRaw ? `key:${keyRaw}` : `spec:${spec}:${sha256hex(text)}`;
+    };
     try {
-      if (spec) faults = parseFaults(spec);
+      if (spec && /^seq:/i.test(spec)) {
+        // `seq:<f1>/<f2>/…`: the n-th request of the group gets the n-th fault (`ok`: none), later ones none.
+        const steps = spec.slice(4).split('/').map((x) => x.trim());
+        const key = `seq:${groupKey()}`;
+        const n = (faultCounters.get(key) || 0) + 1;
+        faultCounters.set(key, n);
+        const step = steps[n - 1];
+        if (step && step.toLowerCase() !== 'ok') faults = parseFaults(step);
+      } else if (spec) faults = parseFaults(spec);
     } catch (err) {
       sendError(ctx, err.status || 400, err.message);
       return;
@@ -555,9 +568,7 @@ export async function startSimulator(opts = {}) {
       if (typeof timesRaw === 'string' && timesRaw.trim() !== '') {
         const times = Number(timesRaw);
         if (Number.isFinite(times)) {
-          const keyRaw = req.headers['x-simulator-fault-key'];
-          // Without a key, a request is grouped with the same fault spec and the same body (a retry).
-          const key = typeof keyRaw === 'string' && keyRaw ? `key:${keyRaw}` : `spec:${spec}:${sha256hex(text)}`;
+          const key = groupKey();
           const count = (faultCounters.get(key) || 0) + 1;
           faultCounters.set(key, count);
           if (count > times) faults = [];
