@@ -1,4 +1,4 @@
-// The `seq:` fault: the n-th request of a group gets the n-th fault of the list (429 storms, 5xx flaps).
+// Faults added for the robustness tests: `seq:` (429 storms, 5xx flaps), `garbage`, `echo-key`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../server.mjs';
@@ -51,4 +51,33 @@ test('seq: groups by fault key, else by spec and body; reset clears the counts',
   const bad2 = await post({ 'x-simulator-fault': 'seq:ok/nope' });
   assert.equal(bad2.status, 400);
   assert.match(await bad2.text(), /Unknown simulator fault 'nope'/);
+});
+
+test('garbage: 200 with the same pseudo-random bytes each time (non-stream); one chunk, then a data line of them (stream)', { timeout: 10000 }, async () => {
+  const a = Buffer.from(await (await post({ 'x-simulator-fault': 'garbage:300' })).arrayBuffer());
+  const b = Buffer.from(await (await post({ 'x-simulator-fault': 'garbage:300' })).arrayBuffer());
+  assert.equal(a.length, 300);
+  assert.ok(a.equals(b), 'deterministic');
+  assert.ok(new Set(a).size > 100, 'bytes of every kind');
+  assert.throws(() => JSON.parse(a.toString('utf8')));
+  const res = await post({ 'x-simulator-fault': 'garbage' }, { ...body, stream: true });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/event-stream/);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const text = bytes.toString('latin1');
+  const events = text.split('\n\n');
+  assert.equal(events.length, 3, 'two events, then the end');
+  assert.equal(JSON.parse(events[0].slice(6)).object, 'chat.completion.chunk');
+  assert.ok(events[1].startsWith('data: ') && !/[\r\n]/.test(events[1]));
+  assert.ok(events[1].length > 4000);
+});
+
+test('echo-key: the key in a 401 message (non-stream) and in an error event (stream)', { timeout: 10000 }, async () => {
+  const h = { 'x-simulator-fault': 'echo-key', authorization: 'Bearer sk-canary-echo' };
+  const res = await post(h);
+  assert.equal(res.status, 401);
+  assert.deepEqual(await res.json(), { error: { message: 'Incorrect API key provided: sk-canary-echo', type: 'invalid_request_error' } });
+  const s = await post(h, { ...body, stream: true });
+  assert.equal(s.status, 200);
+  assert.equal(await s.text(), 'data: {"error":{"message":"Incorrect API key provided: sk-canary-echo","type":"invalid_request_error"}}\n\n');
 });
