@@ -2,8 +2,8 @@
 // reuse it, and a failed load is retried by the next call.
 //
 // Never poisoned: should the instance ever trap (a WebAssembly.RuntimeError), it is dead. The call
-// that trapped and every call still pending on it reject with APIConnectionError, its streams fail
-// on their next read, and the next call instantiates afresh from the same compiled module, in a
+// that trapped and every call still pending on it reject with APIConnectionError, its requests are
+// aborted, its streams fail on their next read, and the next call instantiates afresh from the same compiled module, in a
 // separate glue (createGlue), so nothing of the dead instance can reach the new one.
 import { createGlue } from './meingpt_wasm.js';
 import { APIConnectionError } from './errors.js';
@@ -18,11 +18,25 @@ function failure(cause) {
 /** The hooks createGlue() calls: they guard one instance and notice when it dies. */
 function guard() {
   const hooks = { dead: false, pending: new Set() };
+  let controllers = [];
+  let prune = 64;
   const die = (cause) => {
     if (hooks.dead) return;
     hooks.dead = true;
+    hooks.cause = cause;
     for (const reject of hooks.pending) reject(failure(cause));
     hooks.pending.clear();
+    for (const c of controllers) c.deref()?.abort(failure(cause));
+    controllers = [];
+  };
+  hooks.controller = () => {
+    const c = new AbortController();
+    controllers.push(new WeakRef(c));
+    if (controllers.length >= prune) {
+      controllers = controllers.filter((r) => r.deref());
+      prune = Math.max(64, 2 * controllers.length);
+    }
+    return c;
   };
   hooks.exports = (raw) => {
     const out = {};
@@ -33,7 +47,7 @@ function guard() {
           : (...args) => {
               if (hooks.dead) {
                 if (HARMLESS.test(name)) return [];
-                throw failure();
+                throw failure(hooks.cause);
               }
               let ret;
               try {
@@ -46,7 +60,7 @@ function guard() {
               // A closure runs from a promise callback or a microtask: throwing there would only
               // make an unhandled error; its pending promises were rejected instead.
               if (name.includes('closure')) return [];
-              throw failure();
+              throw failure(hooks.cause);
             };
     }
     return out;

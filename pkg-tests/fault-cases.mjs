@@ -298,3 +298,94 @@ export function checkCase(c, r, secret = CANARY, requests = undefined) {
   if (c.requests !== undefined && requests !== undefined && requests !== c.requests) p.push(`${requests} requests reached the server, expected ${c.requests}`);
   return p;
 }
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Never poisoned: `trap()` (the package's test-only hook) makes the live wasm instance execute
+ * `unreachable`. What was in flight on it must fail with APIConnectionError (not hang), and the next
+ * calls must work on a fresh instance, again and again.
+ */
+export async function runTrapScenario(api, trap, env) {
+  const opts = (headers = {}) => ({ apiKey: env.apiKey, baseUrl: env.baseUrl, maxRetries: 0, timeoutMs: 3000, headers });
+  const settle = (p) =>
+    watchdog(
+      p.then(
+        (v) => ({ ok: true, value: v }),
+        (e) => ({ ok: false, error: describeError(api, e, env.apiKey) }),
+      ),
+      15000,
+    );
+  const out = { before: await healthCheck(api, env) };
+  // In flight on the instance about to die: a paced stream (2 chunks read, a third read pending) and
+  // a call waiting for its first byte.
+  const words = Array.from({ length: 40 }, (_, i) => `Wort${i}`).join(' ');
+  const stream = await api.chatCompletion(requestOf({ stream: true }, `echo:${words}`), opts({ 'x-simulator-pacing': '500' }));
+  const it = stream[Symbol.asyncIterator]();
+  await it.next();
+  await it.next();
+  const pending = settle(api.chatCompletion(requestOf({}), opts({ 'x-simulator-fault': 'slow-first-byte:8000' })));
+  await sleep(200); // the request is out
+  // Read on until a read waits for the network (the chunks of one network read come at once).
+  let third;
+  for (let i = 0; i < 30; i += 1) {
+    third = settle(it.next());
+    if ((await Promise.race([third, sleep(50).then(() => 'waiting')])) === 'waiting') break;
+  }
+  const t0 = Date.now();
+  try {
+    trap();
+    out.trap = { ok: true };
+  } catch (e) {
+    out.trap = { ok: false, error: describeError(api, e, env.apiKey), causeIsRuntimeError: e?.cause instanceof WebAssembly.RuntimeError };
+  }
+  out.third = await third;
+  out.pending = { ...(await pending), ms: Date.now() - t0 };
+  out.rest = await settle(it.next());
+  out.final = await settle(stream.finalCompletion());
+  out.after = await healthCheck(api, env);
+  out.again = [];
+  for (let i = 0; i < 3; i += 1) {
+    try {
+      trap();
+    } catch {
+      // the trap's own APIConnectionError, checked above
+    }
+    out.again.push(await healthCheck(api, env));
+  }
+  try {
+    trap(); // right before a validation: validateRequest starts afresh too
+  } catch {
+    // as above
+  }
+  out.validate = await settle(api.validateRequest(requestOf({})));
+  out.invalid = await settle(api.validateRequest({ ...requestOf({}), temperature: 7 }));
+  return out;
+}
+
+/** The problems of a trap scenario's result. */
+export function checkTrap(r) {
+  const p = [];
+  const healthy = (h, what) => {
+    if (!h?.ok || !h.same) p.push(`${what}: ${JSON.stringify(h).slice(0, 300)}`);
+  };
+  const connErr = (x, what) => {
+    if (x?.hang) p.push(`${what}: hang`);
+    else if (x?.ok !== false || x.error.name !== 'APIConnectionError' || !x.error.classes.includes('APIConnectionError')) p.push(`${what}: expected APIConnectionError, got ${JSON.stringify(x).slice(0, 300)}`);
+  };
+  healthy(r.before, 'before the trap');
+  connErr(r.trap, 'the trapping call');
+  if (!r.trap?.causeIsRuntimeError) p.push('the trap error has no WebAssembly.RuntimeError as its cause');
+  connErr(r.third, 'a stream read waiting for data at the trap');
+  connErr(r.pending, 'a call waiting for its response at the trap');
+  if (r.pending?.ms > 2500) p.push(`the pending call failed only after ${r.pending.ms} ms`);
+  // After its error the iterator is finished: done, or the same error again; never a hang or a chunk.
+  if (!(r.rest?.ok && r.rest.value?.done === true)) connErr(r.rest, 'a read of that stream after the trap');
+  connErr(r.final, "that stream's finalCompletion()");
+  healthy(r.after, 'the next call');
+  r.again.forEach((h, i) => healthy(h, `the call after trap ${i + 2}`));
+  if (r.again.length !== 3) p.push('not every trap was followed by a call');
+  if (!r.validate?.ok) p.push(`validateRequest after a trap: ${JSON.stringify(r.validate)}`);
+  if (r.invalid?.ok !== false || r.invalid.error.name !== 'ValidationError') p.push(`validateRequest of a bad request: ${JSON.stringify(r.invalid)}`);
+  return p;
+}

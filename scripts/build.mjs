@@ -89,8 +89,9 @@ console.log(`files: ${readdirSync(pkg).join(' ')}`);
  * Never poisoned (js/lazy.js): the glue keeps its instance in module variables, so a trapped instance
  * could not be replaced without objects of the old one (streams, closures, finalizers) calling into
  * the new one. Wrap the whole glue in `createGlue(hooks)`: every call makes a separate glue with its
- * own instance; `hooks.exports` guards the instance's exports, `hooks.promise` makes the promises the
- * instance creates (its pending calls) rejectable when it dies.
+ * own instance; `hooks.exports` guards the instance's exports, `hooks.promise` and `hooks.controller`
+ * make the promises (its pending calls) and the requests the instance creates rejectable and
+ * abortable when it dies.
  */
 function glueFactory(text) {
   const lines = text.split('\n');
@@ -102,6 +103,7 @@ function glueFactory(text) {
     [/^export \{ initSync, __wbg_init as default \};$/m, ''],
     ['wasm = instance.exports;', 'wasm = hooks.exports(instance.exports);'],
     [/new Promise\(cb0\)/g, 'hooks.promise(cb0)'],
+    ['new AbortController()', 'hooks.controller()'],
   ];
   for (const [from, to] of swaps) {
     if (!body.match(from)) throw new Error(`glueFactory: the wasm-bindgen glue changed, ${from} not found`);

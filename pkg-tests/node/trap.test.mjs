@@ -1,0 +1,54 @@
+// Never poisoned (SPEC "Bad input"): when the wasm instance traps, what was in flight on it fails with
+// APIConnectionError and the next calls run on a fresh instance. The trap is the package's test-only
+// hook (lazy.js __trapForTests -> the wasm export __meingpt_trap, `unreachable`); the scenario is
+// shared with workerd and Chromium (../fault-cases.mjs).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as api from 'meingpt-wasm';
+import { CANARY, runTrapScenario, checkTrap } from '../fault-cases.mjs';
+import { startSim, catchUnhandled, waitFor } from './helpers.mjs';
+
+// The installed package's lazy.js: the very module its node.js entry imports (same URL).
+const entry = createRequire(import.meta.url).resolve('meingpt-wasm');
+const { __trapForTests } = await import(pathToFileURL(path.join(path.dirname(entry), 'lazy.js')).href);
+
+let sim;
+before(async () => {
+  sim = await startSim();
+});
+after(async () => {
+  await sim?.close();
+});
+
+test('a trapped instance is replaced: in-flight calls fail, the next calls work (3 more traps)', { timeout: 60_000 }, async () => {
+  const { value, error, unhandled } = await catchUnhandled(() => runTrapScenario(api, __trapForTests, { apiKey: CANARY, baseUrl: sim.baseUrl }), 200);
+  assert.equal(error, undefined, error?.stack);
+  assert.deepEqual(checkTrap(value), [], JSON.stringify(value).slice(0, 2000));
+  assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
+  const closed = sim.log.filter((r) => r.headers['x-simulator-fault'] === 'slow-first-byte:8000');
+  assert.equal(closed.length, 1);
+  assert.ok(await waitFor(() => closed[0].clientClosed, 3000), 'the dead instance\'s request was aborted');
+  const paced = sim.log.filter((r) => r.headers['x-simulator-pacing'] === '500');
+  assert.ok(await waitFor(() => paced[0]?.clientClosed, 3000), 'and its stream closed');
+});
+
+test('the hook traps for real: without the replacement every later call would fail', { timeout: 20_000 }, async () => {
+  // The trap error's cause is the engine's own RuntimeError for `unreachable`.
+  await api.init();
+  const e = (() => {
+    try {
+      __trapForTests();
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  })();
+  assert.ok(e instanceof api.APIConnectionError, String(e));
+  assert.ok(e.cause instanceof WebAssembly.RuntimeError);
+  assert.match(String(e.cause.message), /unreachable/);
+  const c = await api.chatCompletion({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'echo:wieder da' }] }, { apiKey: CANARY, baseUrl: sim.baseUrl });
+  assert.equal(c.choices[0].message.content, 'wieder da');
+});
