@@ -26,7 +26,13 @@ function guard() {
     hooks.cause = cause;
     for (const reject of hooks.pending) reject(failure(cause));
     hooks.pending.clear();
-    for (const c of controllers) c.deref()?.abort(failure(cause));
+    for (const c of controllers) {
+      try {
+        c.deref()?.abort();
+      } catch {
+        // workerd: a controller of another request's I/O cannot be touched from this one
+      }
+    }
     controllers = [];
   };
   hooks.controller = () => {

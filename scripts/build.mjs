@@ -104,6 +104,9 @@ function glueFactory(text) {
     ['wasm = instance.exports;', 'wasm = hooks.exports(instance.exports);'],
     [/new Promise\(cb0\)/g, 'hooks.promise(cb0)'],
     ['new AbortController()', 'hooks.controller()'],
+    // The entries always pass the wasm (browser.js its own `new URL`); inside the factory this default
+    // could no longer be tree-shaken, and would put a wasm URL into Node and Workers bundles.
+    [/^\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('meingpt_wasm_bg\.wasm', import\.meta\.url\);\n\s*\}\n/m, ''],
   ];
   for (const [from, to] of swaps) {
     if (!body.match(from)) throw new Error(`glueFactory: the wasm-bindgen glue changed, ${from} not found`);
