@@ -126,3 +126,8 @@ export function lazy(load) {
 export function __trapForTests() {
   current?.__meingpt_trap();
 }
+
+/** @internal Test-only: the size of the live instance's linear memory, in bytes. */
+export function __memoryForTests() {
+  return current?.memory?.buffer.byteLength ?? 0;
+}

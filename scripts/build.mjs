@@ -112,6 +112,6 @@ function glueFactory(text) {
     if (!body.match(from)) throw new Error(`glueFactory: the wasm-bindgen glue changed, ${from} not found`);
     body = body.replace(from, to);
   }
-  const api = [...names, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }'];
+  const api = [...names, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }', 'get memory() { return wasm?.memory; }'];
   return `${imports.join('\n')}\nexport function createGlue(hooks) {\n${body}\nreturn { ${api.join(', ')} };\n}\n`;
 }
