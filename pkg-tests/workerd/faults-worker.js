@@ -2,12 +2,12 @@
 // inside workerd, with the package as a Worker imports it. POST / with JSON:
 //   {mode:'case', name, id, apiKey}  -> runCase() of that case
 //   {mode:'trap', apiKey}            -> runTrapScenario() with the package's test-only trap hook
-//   {mode:'soak', request, options}  -> {sse, content}: toReadableStream() read to the end, and
-//                                       finalCompletion() alongside
+//   {mode:'soak', request, options}  -> {sse, content, wasmMemory}: toReadableStream() read to the
+//                                       end, finalCompletion() alongside, the wasm memory size
 //   {mode:'unhandled'}               -> the unhandled rejections this isolate saw
 import * as api from 'meingpt-wasm';
 // The very module the package's workerd entry imports (esbuild resolves both to one file).
-import { __trapForTests } from '../node_modules/meingpt-wasm/lazy.js';
+import { __trapForTests, __memoryForTests } from '../node_modules/meingpt-wasm/lazy.js';
 import { FAULT_CASES, runCase, runTrapScenario } from '../fault-cases.mjs';
 
 const unhandled = [];
@@ -39,7 +39,7 @@ export default {
           if (done) break;
           sse += decoder.decode(value, { stream: true });
         }
-        return Response.json({ sse, content: (await final).choices[0].message.content });
+        return Response.json({ sse, content: (await final).choices[0].message.content, wasmMemory: __memoryForTests() });
       }
       case 'unhandled':
         return Response.json(unhandled);
