@@ -63,6 +63,10 @@ export const FAULT_CASES = [
   { name: 'a server that echoes the key', fault: 'echo-key', expect: ERR('AuthenticationError', 401, { message: '^Incorrect API key provided: ' }) },
   { name: 'a server that echoes the key inside a stream', stream: S, fault: 'echo-key', expect: ERR('APIError', undefined, { items: 0, message: '^Incorrect API key provided: ' }) },
   { name: 'no [DONE], clean end', stream: S, read: 'final', fault: 'no-done', expect: OK() },
+  // Not faults of the server, but errors of the remaining classes, for the key-safety checks.
+  { name: 'a refused request (ValidationError)', request: { temperature: 9 }, expect: ERR('ValidationError', null), requests: 0 },
+  { name: 'abort while waiting for the response', fault: 'slow-first-byte:8000', abortAfterMs: 300, expect: ERR('APIUserAbortError', null), maxMs: 6000, requests: 1 },
+  { name: 'abort mid-stream', stream: S, fault: 'stall:8000', abortAfterMs: 600, expect: ERR('APIUserAbortError', null, { items: 2 }), maxMs: 6000 },
 ];
 
 const CLASSES = [
@@ -199,10 +203,11 @@ async function callOnce(api, c, env) {
   const t0 = Date.now();
   const headers = { 'x-test-id': env.id, ...(c.fault ? { 'x-simulator-fault': c.fault } : {}), ...c.headers };
   const options = { apiKey: env.apiKey, baseUrl: env.baseUrl, maxRetries: 0, timeoutMs: 5000, ...c.options, headers };
+  if (c.abortAfterMs) options.signal = AbortSignal.timeout(c.abortAfterMs);
   const out = { ok: false, items: 0, text: '', error: null, final: null };
   let stream;
   try {
-    const res = await api.chatCompletion(requestOf(c), options);
+    const res = await api.chatCompletion({ ...requestOf(c), ...c.request }, options);
     if (c.stream) {
       stream = res;
       if (!(stream instanceof api.ChatCompletionStream)) throw new Error('not a ChatCompletionStream');
@@ -367,6 +372,9 @@ export async function runTrapScenario(api, trap, env) {
 /** The problems of a trap scenario's result. */
 export function checkTrap(r) {
   const p = [];
+  const leaks = [];
+  JSON.stringify(r, (k, v) => (k === 'leaks' && v.length ? leaks.push(...v) : v));
+  if (leaks.length) p.push(`the key shows in ${leaks.join(', ')}`);
   const healthy = (h, what) => {
     if (!h?.ok || !h.same) p.push(`${what}: ${JSON.stringify(h).slice(0, 300)}`);
   };
