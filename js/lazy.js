@@ -3,8 +3,8 @@
 //
 // Never poisoned: should the instance ever trap (a WebAssembly.RuntimeError), it is dead. The call
 // that trapped and every call still pending on it reject with APIConnectionError, its requests are
-// aborted, its streams fail on their next read, and the next call instantiates afresh from the same compiled module, in a
-// separate glue (createGlue), so nothing of the dead instance can reach the new one.
+// aborted, its streams fail on their next read, and the next call instantiates afresh from the same
+// compiled module, in a separate glue (createGlue), so nothing of the dead instance reaches the new.
 import { createGlue } from './meingpt_wasm.js';
 import { APIConnectionError } from './errors.js';
 

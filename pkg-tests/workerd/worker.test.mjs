@@ -1,16 +1,15 @@
 // meingpt-wasm in workerd (Cloudflare Workers runtime), through Miniflare, WITHOUT nodejs_compat.
 //
-// worker.js is bundled as wrangler bundles a Worker: esbuild with conditions workerd/worker/browser,
-// ESM, the package's `.wasm` import kept as an external module file copied beside the bundle (wrangler's
-// CompiledWasm rule). The package comes from pkg-tests/node_modules (the installed tarball), resolved
+// worker.js is bundled as wrangler bundles a Worker (harness.mjs): esbuild with conditions
+// workerd/worker/browser, ESM, the package's `.wasm` import kept as an external module file copied
+// beside the bundle (wrangler's CompiledWasm rule). The package comes from pkg-tests/node_modules (the installed tarball), resolved
 // through its exports map. The Worker calls the simulator on 127.0.0.1 (URL passed as a binding).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
+import { bundleWorker, startWorker } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const APP = path.resolve(HERE, '..'); // pkg-tests/
@@ -21,9 +20,6 @@ const NOW = 1718000000000;
 const KEY = 'sk-workerd-test-4711';
 const PACING_MS = 25;
 
-const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
-const esbuild = requireFromRoot('esbuild');
-const { Miniflare } = requireFromRoot('miniflare');
 const { startSimulator } = await import(pathToFileURL(path.join(ROOT, 'simulator', 'server.mjs')).href);
 
 let sim;
@@ -31,23 +27,6 @@ let mf;
 let bundleText;
 let metafile;
 let wasmModuleName;
-
-/** esbuild plugin doing what wrangler does for `*.wasm` imports (CompiledWasm rule): copy the file
- * beside the bundle under a content-hashed name and keep the import as an external module. */
-const wasmModules = {
-  name: 'wasm-modules-like-wrangler',
-  setup(build) {
-    build.onResolve({ filter: /\.wasm$/ }, (args) => {
-      const file = path.resolve(args.resolveDir, args.path);
-      const bytes = fs.readFileSync(file);
-      const name = `${createHash('sha1').update(bytes).digest('hex').slice(0, 16)}-${path.basename(file)}`;
-      fs.mkdirSync(OUT, { recursive: true });
-      fs.writeFileSync(path.join(OUT, name), bytes);
-      wasmModuleName = name;
-      return { path: `./${name}`, external: true };
-    });
-  },
-};
 
 function post(body) {
   return mf.dispatchFetch('http://worker.test/', {
@@ -99,43 +78,12 @@ function sseData(text) {
 before(async () => {
   assert.ok(!fs.lstatSync(INSTALLED).isSymbolicLink(), 'meingpt-wasm is installed from the tarball, not linked');
   assert.ok(process.env.MEINGPT_TARBALL, 'run through scripts/test.mjs (MEINGPT_TARBALL set)');
-  fs.rmSync(OUT, { recursive: true, force: true });
-  fs.mkdirSync(OUT, { recursive: true });
-  const result = await esbuild.build({
-    entryPoints: [path.join(HERE, 'worker.js')],
-    outfile: path.join(OUT, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    plugins: [wasmModules],
-    metafile: true,
-    logLevel: 'silent',
-  });
-  metafile = result.metafile;
-  bundleText = fs.readFileSync(path.join(OUT, 'worker.js'), 'utf8');
-
+  const bundle = await bundleWorker(path.join(HERE, 'worker.js'), OUT);
+  metafile = bundle.metafile;
+  wasmModuleName = bundle.wasmModuleName;
+  bundleText = fs.readFileSync(bundle.scriptPath, 'utf8');
   sim = await startSimulator({ port: 0, host: '127.0.0.1', now: NOW });
-  mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
-    modules: true,
-    scriptPath: path.join(OUT, 'worker.js'),
-    modulesRoot: OUT,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    compatibilityDate: '2025-09-01',
-    compatibilityFlags: [],
-    cf: false,
-    bindings: { SIM_URL: sim.url },
-    // The simulator listens on 127.0.0.1: allow loopback outbound explicitly (workerd itself refuses it by default).
-    outboundService: { network: { allow: ['public', 'private', 'local'] } },
-  });
-  await mf.ready;
+  mf = await startWorker(bundle.scriptPath, { SIM_URL: sim.url });
 }, { timeout: 30000 });
 
 after(async () => {
