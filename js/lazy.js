@@ -3,7 +3,7 @@
 //
 // Never poisoned: should the instance ever trap (a WebAssembly.RuntimeError), it is dead. The call
 // that trapped and every call still pending on it reject with APIConnectionError, its requests are
-// aborted, its streams fail on their next read, and the next call instantiates afresh from the same
+// aborted and its timers cleared, its streams fail on their next read, and the next call instantiates afresh from the same
 // compiled module, in a separate glue (createGlue), so nothing of the dead instance reaches the new.
 import { createGlue } from './meingpt_wasm.js';
 import { APIConnectionError } from './errors.js';
@@ -20,6 +20,7 @@ function guard() {
   const hooks = { dead: false, pending: new Set() };
   let controllers = [];
   let prune = 64;
+  const timers = new Set();
   const die = (cause) => {
     if (hooks.dead) return;
     hooks.dead = true;
@@ -34,6 +35,20 @@ function guard() {
       }
     }
     controllers = [];
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  };
+  hooks.setTimeout = (f, ms) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      f();
+    }, ms);
+    timers.add(t);
+    return t;
+  };
+  hooks.clearTimeout = (t) => {
+    timers.delete(t);
+    clearTimeout(t);
   };
   hooks.controller = () => {
     const c = new AbortController();

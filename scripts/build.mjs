@@ -89,9 +89,9 @@ console.log(`files: ${readdirSync(pkg).join(' ')}`);
  * Never poisoned (js/lazy.js): the glue keeps its instance in module variables, so a trapped instance
  * could not be replaced without objects of the old one (streams, closures, finalizers) calling into
  * the new one. Wrap the whole glue in `createGlue(hooks)`: every call makes a separate glue with its
- * own instance; `hooks.exports` guards the instance's exports, `hooks.promise` and `hooks.controller`
- * make the promises (its pending calls) and the requests the instance creates rejectable and
- * abortable when it dies.
+ * own instance; `hooks.exports` guards the instance's exports; the promises (its pending calls), the
+ * requests and the timers the instance creates go through `hooks` too, to be rejected, aborted and
+ * cleared when it dies.
  */
 function glueFactory(text) {
   const lines = text.split('\n');
@@ -104,6 +104,8 @@ function glueFactory(text) {
     ['wasm = instance.exports;', 'wasm = hooks.exports(instance.exports);'],
     [/new Promise\(cb0\)/g, 'hooks.promise(cb0)'],
     ['new AbortController()', 'hooks.controller()'],
+    [/\bsetTimeout\(arg0, arg1\)/, 'hooks.setTimeout(arg0, arg1)'],
+    [/\bclearTimeout\(arg0\)/, 'hooks.clearTimeout(arg0)'],
     // The entries always pass the wasm (browser.js its own `new URL`); inside the factory this default
     // could no longer be tree-shaken, and would put a wasm URL into Node and Workers bundles.
     [/^\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('meingpt_wasm_bg\.wasm', import\.meta\.url\);\n\s*\}\n/m, ''],

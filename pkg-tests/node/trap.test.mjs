@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as api from 'meingpt-wasm';
 import { CANARY, runTrapScenario, checkTrap } from '../fault-cases.mjs';
-import { startSim, catchUnhandled, waitFor } from './helpers.mjs';
+import { startSim, catchUnhandled, waitFor, within, collect, chatCompletion } from './helpers.mjs';
 
 // The installed package's lazy.js: the very module its node.js entry imports (same URL).
 const entry = createRequire(import.meta.url).resolve('meingpt-wasm');
@@ -51,4 +51,38 @@ test('the hook traps for real: without the replacement every later call would fa
   assert.match(String(e.cause.message), /unreachable/);
   const c = await api.chatCompletion({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'echo:wieder da' }] }, { apiKey: CANARY, baseUrl: sim.baseUrl });
   assert.equal(c.choices[0].message.content, 'wieder da');
+});
+
+test('a trap while the instance runs (re-entered from a custom fetch, or from a body read): the call fails, the next works', { timeout: 20_000 }, async () => {
+  const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'echo:noch da' }] };
+  const timeouts = () => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
+  const timersBefore = timeouts();
+  const { value, error, unhandled } = await catchUnhandled(async () => {
+    // The custom fetch runs inside the instance's poll of the call (wasm -> JS -> wasm).
+    const inFetch = await chatCompletion(request, { apiKey: CANARY, maxRetries: 2, fetch: () => __trapForTests() }).catch((e) => e);
+    const ok1 = await chatCompletion(request, { apiKey: CANARY, baseUrl: sim.baseUrl });
+    // A body whose pull() traps: reached from the stream's read inside the instance.
+    let pulls = 0;
+    const body = new ReadableStream({
+      pull(c) {
+        pulls += 1;
+        if (pulls === 1) c.enqueue(new TextEncoder().encode('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n'));
+        else __trapForTests();
+      },
+    });
+    const s = await chatCompletion({ ...request, stream: true }, { apiKey: CANARY, maxRetries: 0, fetch: async () => new Response(body, { headers: { 'content-type': 'text/event-stream' } }) });
+    const read = await within(collect(s), 5000, 'a stream whose body traps');
+    const ok2 = await chatCompletion(request, { apiKey: CANARY, baseUrl: sim.baseUrl });
+    return { inFetch, ok1, read, ok2 };
+  }, 200);
+  assert.equal(error, undefined, error?.stack);
+  assert.ok(value.inFetch instanceof api.APIConnectionError, String(value.inFetch));
+  assert.ok(value.inFetch.cause instanceof WebAssembly.RuntimeError, 'caused by the trap');
+  assert.equal(value.ok1.choices[0].message.content, 'noch da');
+  assert.ok(value.read.error instanceof api.APIConnectionError, String(value.read.error));
+  assert.equal(value.ok2.choices[0].message.content, 'noch da');
+  assert.deepEqual(unhandled.map(String), []);
+  // The dead instances' timers (timeoutMs defaults to 10 minutes) are cleared: nothing keeps the
+  // process alive.
+  assert.ok(timeouts() <= timersBefore, `${timeouts()} timers now, ${timersBefore} before`);
 });
