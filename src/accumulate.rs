@@ -72,22 +72,34 @@ impl Accumulator {
             return None;
         }
         self.seen = true;
-        set_raw(&mut self.id, c.get("id"));
-        set_raw(&mut self.created, c.get("created"));
-        set_raw(&mut self.model, c.get("model"));
-        set_raw(&mut self.usage, c.get("usage"));
-        for (k, v) in chunk::extra_members(c) {
-            match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
-                Some(e) if e.1 == v.raw => {}
-                Some(e) => {
-                    e.1.clear();
-                    e.1.push_str(v.raw);
-                }
-                None => self.extras.push((k.raw().into(), v.raw.into())),
+        // One pass over the members; a later duplicate wins, as in `JSON.parse`.
+        let mut choices = None;
+        for (k, v) in c.members() {
+            let key = k.key();
+            match &*key {
+                "id" => set_raw(&mut self.id, Some(v)),
+                "created" => set_raw(&mut self.created, Some(v)),
+                "model" => set_raw(&mut self.model, Some(v)),
+                "usage" => set_raw(&mut self.usage, Some(v)),
+                "choices" => choices = Some(v),
+                "object" => {}
+                _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
+                    Some(e) if e.1 == v.raw => {}
+                    Some(e) => {
+                        e.1.clear();
+                        e.1.push_str(v.raw);
+                    }
+                    None => self.extras.push((k.raw().into(), v.raw.into())),
+                },
             }
         }
         let mut first = None;
-        for d in chunk::choices(c) {
+        let list = choices.and_then(Value::as_array).unwrap_or(&[]);
+        for (pos, c) in list.iter().take(65_536).enumerate() {
+            if !c.is_object() {
+                continue;
+            }
+            let d = chunk::choice(c, pos);
             if d.index == 0 {
                 first = d.content;
             }

@@ -100,7 +100,17 @@ pub fn api_class_name(status: u16) -> &'static str {
 /// The message inside an error body: meinGPT's `{"status":"error","message":...}`, OpenAI's
 /// `{"error":{"message":...}}`, or `{"error":"..."}`. `None` when the body carries none.
 pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
-    if let Some(e) = v.get("error") {
+    // One pass over the members (a stream checks every chunk); later duplicates win.
+    let (mut error, mut status, mut message) = (None, None, None);
+    for (k, m) in v.members() {
+        match &*k.key() {
+            "error" => error = Some(m),
+            "status" => status = Some(m),
+            "message" => message = Some(m),
+            _ => {}
+        }
+    }
+    if let Some(e) = error {
         if let Some(s) = e.as_str() {
             return Some(s.decode());
         }
@@ -111,12 +121,12 @@ pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
             return Some(String::from("error"));
         }
     }
-    if v.get("status")
+    if status
         .and_then(|s| s.as_str())
         .is_some_and(|s| s.is("error"))
     {
         return Some(
-            v.get("message")
+            message
                 .and_then(|m| m.as_str())
                 .map_or_else(|| String::from("error"), |m| m.decode()),
         );

@@ -83,16 +83,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
+    #[inline(always)]
     fn slice(&self, start: usize) -> &'a str {
         self.src.get(start..self.pos).unwrap_or("")
     }
@@ -170,6 +173,15 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
         loop {
+            // The common case first: plain characters, in a tight loop.
+            let mut i = self.pos;
+            while let Some(&b) = bytes.get(i) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                i += 1;
+            }
+            self.pos = i;
             match bytes.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -265,6 +277,14 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The members of an object (none for other values), in source order.
+    pub fn members(&self) -> &[(JsonStr<'a>, Value<'a>)] {
+        match &self.kind {
+            Kind::Object(m) => m,
+            _ => &[],
+        }
+    }
+
     /// The string, if this is a string.
     pub fn as_str(&self) -> Option<JsonStr<'a>> {
         match self.kind {
@@ -318,12 +338,23 @@ impl<'a> JsonStr<'a> {
         self.0
     }
 
+    /// The decoded text, borrowed when it has no escapes (the usual case for keys).
+    pub fn key(self) -> std::borrow::Cow<'a, str> {
+        if self.0.as_bytes().contains(&b'\\') {
+            self.decode().into()
+        } else {
+            self.0.into()
+        }
+    }
+
     /// True when the decoded string equals `s`.
     pub fn is(self, s: &str) -> bool {
-        if !self.0.contains('\\') {
-            return self.0 == s;
+        // Escapes only make the raw text longer, so most keys are told apart by length alone.
+        let raw = self.0.as_bytes();
+        if raw == s.as_bytes() {
+            return !raw.contains(&b'\\') || self.decode() == s;
         }
-        self.decode() == s
+        raw.len() > s.len() && raw.contains(&b'\\') && self.decode() == s
     }
 
     /// The decoded string; lone surrogates become U+FFFD.

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod accumulate;
+pub mod alloc;
 pub mod error;
 pub mod json;
 pub mod num;

@@ -114,7 +114,7 @@ impl Fields {
 
     /// A blank line: "dispatch the event".
     fn dispatch(&mut self, sink: Sink<'_>) {
-        if self.committed_id != self.id {
+        if !self.id.is_empty() || !self.committed_id.is_empty() && self.committed_id != self.id {
             self.committed_id.clone_from(&self.id);
         }
         if !self.data.is_empty() {
@@ -138,6 +138,27 @@ fn grow(buf: &mut String, extra: usize, cap: usize) {
         let want = buf.capacity().saturating_mul(2).min(cap).max(need);
         buf.reserve_exact(want.saturating_sub(buf.len()));
     }
+}
+
+/// Position of the first CR or LF, eight bytes at a time.
+fn line_end(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let mut i = 0;
+    while let Some(w) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        let v = u64::from_le_bytes(word);
+        if has(v ^ (LO * 10)) | has(v ^ (LO * 13)) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(|&c| c == b'\n' || c == b'\r')
+        .map(|p| p + i)
 }
 
 /// Length of a trailing incomplete (but so far valid) UTF-8 sequence, 0 if there is none.
@@ -305,10 +326,15 @@ impl SseDecoder {
         let (body, tail) = rest
             .split_at_checked(rest.len().saturating_sub(tail))
             .unwrap_or((rest, &[]));
-        for part in body.utf8_chunks() {
+        if let Ok(text) = core::str::from_utf8(body) {
+            // The usual case, checked a word at a time.
+            self.text(text, sink)?;
+        } else {
+            for part in body.utf8_chunks() {
             self.text(part.valid(), sink)?;
-            if !part.invalid().is_empty() {
-                self.text(REPLACEMENT, sink)?;
+                if !part.invalid().is_empty() {
+                    self.text(REPLACEMENT, sink)?;
+                }
             }
         }
         if !tail.is_empty() {
@@ -333,7 +359,7 @@ impl SseDecoder {
             self.after_cr = false;
             text = text.strip_prefix('\n').unwrap_or(text);
         }
-        while let Some(end) = text.bytes().position(|b| b == b'\n' || b == b'\r') {
+        while let Some(end) = line_end(text.as_bytes()) {
             let cr = text.as_bytes().get(end) == Some(&b'\r');
             let line = text.get(..end).unwrap_or_default();
             text = text.get(end.saturating_add(1)..).unwrap_or_default();
