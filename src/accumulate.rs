@@ -5,6 +5,9 @@
 //! Only what the final object needs is kept: joined text, tool calls, usage, the last top-level
 //! extras; chunk objects themselves are dropped as soon as they are read.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::json::{JsonStr, Value};
 use crate::types::chunk::{self, ChoiceDelta};
 
@@ -114,7 +117,8 @@ impl Accumulator {
             Some(p) if self.choices.get(p).is_some_and(|c| c.index == d.index) => p,
             found => {
                 let p = found.unwrap_or(self.choices.len());
-                self.choices.insert(
+                insert_at(
+                    &mut self.choices,
                     p,
                     Choice {
                         index: d.index,
@@ -145,7 +149,8 @@ impl Accumulator {
                 }
                 found => {
                     let p = found.unwrap_or(ch.tool_calls.len());
-                    ch.tool_calls.insert(
+                    insert_at(
+                        &mut ch.tool_calls,
                         p,
                         ToolCall {
                             index: t.index,
@@ -200,6 +205,14 @@ impl Accumulator {
         }
         o.push('}');
         Some(o)
+    }
+}
+
+/// `Vec::insert` without its panic path (`p` is never past the end here).
+fn insert_at<T>(v: &mut Vec<T>, p: usize, item: T) {
+    v.push(item);
+    if let Some(tail) = v.get_mut(p..) {
+        tail.rotate_right(1);
     }
 }
 

@@ -1,5 +1,8 @@
 //! The one error type of the core, and how server error bodies and statuses map onto it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::json;
 
 /// Everything that can go wrong in a call. The wasm boundary turns each into the JS class named by
@@ -148,7 +151,7 @@ pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
         .unwrap_or_else(|| {
             let mut m = String::from("HTTP ");
             push_u32(&mut m, status as u32);
-            m.push_str(if body.trim().is_empty() {
+            m.push_str(if body.trim_ascii().is_empty() {
                 " with an empty body"
             } else {
                 " (the response body is not a JSON error)"
@@ -160,10 +163,28 @@ pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
 
 /// Replaces every occurrence of the API key in `text`, so that no error ever shows it.
 pub fn redact(text: String, api_key: &str) -> String {
-    if api_key.len() < 4 || !text.contains(api_key) {
+    let key = api_key.as_bytes();
+    if key.len() < 4 || find(text.as_bytes(), key).is_none() {
         return text;
     }
-    text.replace(api_key, "[redacted]")
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = find(rest.as_bytes(), key) {
+        // The key is a whole string, so `i` and `i + key.len()` are character boundaries.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str("[redacted]");
+        rest = rest.get(i + key.len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `needle` (not empty) first occurs in `hay`. A plain loop: core's substring search would
+/// bring its panic and formatting paths into the wasm.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    (0..hay.len())
+        .find(|&i| hay.get(i) == Some(&first) && hay.get(i..i + needle.len()) == Some(needle))
 }
 
 /// Appends a decimal number without pulling in the formatting machinery.

@@ -10,6 +10,9 @@
 //! arrives as two JSON strings `"\ud83d"` and `"\ude00"`. Joining the *escaped* texts keeps the pair
 //! intact, where decoding each half first would lose it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Deepest nesting accepted; deeper input is an error instead of a stack overflow.
 pub const MAX_DEPTH: usize = 512;
 
@@ -339,7 +342,7 @@ impl<'a> JsonStr<'a> {
     }
 
     /// The decoded text, borrowed when it has no escapes (the usual case for keys).
-    pub fn key(self) -> std::borrow::Cow<'a, str> {
+    pub fn key(self) -> alloc::borrow::Cow<'a, str> {
         if self.0.as_bytes().contains(&b'\\') {
             self.decode().into()
         } else {
@@ -359,13 +362,13 @@ impl<'a> JsonStr<'a> {
 
     /// The decoded string; lone surrogates become U+FFFD.
     pub fn decode(self) -> String {
-        if !self.0.contains('\\') {
+        if !self.0.as_bytes().contains(&b'\\') {
             return self.0.into();
         }
         let mut out = String::with_capacity(self.0.len());
         let mut units: Vec<u16> = Vec::new();
         let mut rest = self.0;
-        while let Some(i) = rest.find('\\') {
+        while let Some(i) = rest.bytes().position(|b| b == b'\\') {
             out.push_str(rest.get(..i).unwrap_or(""));
             rest = rest.get(i..).unwrap_or("");
             units.clear();

@@ -7,6 +7,9 @@
 //! memory stays bounded whatever the server sends. It never panics on any input.
 #![deny(missing_docs)]
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use core::fmt;
 
 /// One dispatched event. Borrowed from the decoder's buffers; valid during the callback only.
@@ -40,6 +43,7 @@ impl fmt::Display for SseError {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for SseError {}
 
 /// The callback, type-erased so the decoding code is compiled once.
@@ -69,14 +73,22 @@ impl Fields {
 
     /// Processes one complete line (without its terminator).
     fn line(&mut self, line: &str, sink: Sink<'_>) -> Result<(), SseError> {
-        let (name, value) = match line.split_once(':') {
+        let colon = line.bytes().position(|b| b == b':');
+        let (name, value) = match colon {
             None if line.is_empty() => {
                 self.dispatch(sink);
                 return Ok(());
             }
             None => (line, ""),
-            Some(("", _)) => return Ok(()), // comment
-            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+            Some(0) => return Ok(()), // comment
+            // ':' is ASCII, so both cuts are on character boundaries.
+            Some(i) => {
+                let value = line.get(i + 1..).unwrap_or_default();
+                (
+                    line.get(..i).unwrap_or_default(),
+                    value.strip_prefix(' ').unwrap_or(value),
+                )
+            }
         };
         match name {
             "data" => {
@@ -96,7 +108,7 @@ impl Fields {
                 self.event.clear();
                 self.event.push_str(value);
             }
-            "id" if !value.contains('\0') => {
+            "id" if !value.as_bytes().contains(&0) => {
                 self.id.clear();
                 self.id.push_str(value);
             }
@@ -147,8 +159,9 @@ fn line_end(b: &[u8]) -> Option<usize> {
     let has = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let mut i = 0;
     while let Some(w) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
+        let Ok(word) = <[u8; 8]>::try_from(w) else {
+            break;
+        };
         let v = u64::from_le_bytes(word);
         if has(v ^ (LO * 10)) | has(v ^ (LO * 13)) != 0 {
             break;
@@ -331,7 +344,7 @@ impl SseDecoder {
             self.text(text, sink)?;
         } else {
             for part in body.utf8_chunks() {
-            self.text(part.valid(), sink)?;
+                self.text(part.valid(), sink)?;
                 if !part.invalid().is_empty() {
                     self.text(REPLACEMENT, sink)?;
                 }

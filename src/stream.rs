@@ -1,5 +1,8 @@
 //! One server-sent event to what it means: a chunk, the end, or an error sent by the server.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::error::{error_body_message, Error};
 use crate::json::{self, Value};
 

@@ -1,5 +1,8 @@
 //! A typed view of one `chat.completion.chunk`: the parts that assembling a completion reads.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::json::{JsonStr, Value};
 
 /// One element of `choices[]` in a chunk.

@@ -1,8 +1,11 @@
 //! One attempt's AbortController: linked to the caller's signal, armed with a timer, and able to
 //! tell afterwards *why* it fired (the caller, or the timeout).
 
-use std::cell::Cell;
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::Cell;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;

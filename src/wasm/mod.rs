@@ -1,6 +1,9 @@
 //! The JavaScript boundary: the only module that names `JsValue`. It reads the caller's values,
 //! runs fetch with timers and abort signals, and hands everything else to the core.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 mod abort;
 mod errors;
 mod options;

@@ -1,8 +1,11 @@
 //! The body reader behind a `ChatCompletionStream`: one async call per network read hands back
 //! everything that read completed, already shaped for the way the stream is being consumed.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use js_sys::{Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -245,9 +248,9 @@ impl Inner {
                             *items += 1;
                         }
                         Mode::Sse => {
-                            for line in ev.data.split('\n') {
+                            for line in ev.data.as_bytes().split(|&b| b == b'\n') {
                                 out.extend_from_slice(b"data: ");
-                                out.extend_from_slice(line.as_bytes());
+                                out.extend_from_slice(line);
                                 out.push(b'\n');
                             }
                             out.push(b'\n');
@@ -339,17 +342,23 @@ fn push_text(out: &mut Vec<u8>, items: &mut usize, escaped: &str) {
 /// Length of a trailing `\uD800`-`\uDBFF` escape (a high surrogate waiting for its pair), or 0.
 fn held_surrogate(escaped: &str) -> usize {
     let b = escaped.as_bytes();
-    let n = b.len();
-    if n < 6 {
+    let Some(cut) = b.len().checked_sub(6) else {
         return 0;
-    }
-    let tail = &b[n - 6..];
-    let is_high = tail[0] == b'\\'
-        && tail[1] == b'u'
-        && matches!(tail[2], b'd' | b'D')
-        && matches!(tail[3], b'8' | b'9' | b'a' | b'b' | b'A' | b'B');
+    };
+    let (head, tail) = b.split_at(cut);
+    let is_high = matches!(
+        tail,
+        [
+            b'\\',
+            b'u',
+            b'd' | b'D',
+            b'8' | b'9' | b'a' | b'b' | b'A' | b'B',
+            _,
+            _
+        ]
+    );
     // The backslash must itself be unescaped: an even number of backslashes before it.
-    let backslashes = b[..n - 6].iter().rev().take_while(|&&c| c == b'\\').count();
+    let backslashes = head.iter().rev().take_while(|&&c| c == b'\\').count();
     if is_high && backslashes % 2 == 0 {
         6
     } else {

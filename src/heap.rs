@@ -57,10 +57,13 @@ impl Heap {
         let Some(class) = Self::class(size, align) else {
             return 0;
         };
-        let head = self.free[class];
+        let Some(slot) = self.free.get_mut(class) else {
+            return 0;
+        };
+        let head = *slot;
         if head != 0 {
             // SAFETY: a free block starts with the address of the next free block of its class.
-            self.free[class] = unsafe { *(head as *const usize) };
+            *slot = unsafe { *(head as *const usize) };
             return head;
         }
         if self.next == 0 {
@@ -108,9 +111,11 @@ impl Heap {
     /// # Safety
     /// `p` must be an unused block of class `class`.
     unsafe fn push(&mut self, class: usize, p: usize) {
-        // SAFETY: the block is unused and at least 16 bytes.
-        unsafe { *(p as *mut usize) = self.free[class] };
-        self.free[class] = p;
+        if let Some(slot) = self.free.get_mut(class) {
+            // SAFETY: the block is unused and at least 16 bytes.
+            unsafe { *(p as *mut usize) = *slot };
+            *slot = p;
+        }
     }
 
     /// Gives a block back.
@@ -234,16 +239,23 @@ mod tests {
             if live.len() > 40 || (seed % 3 == 0 && !live.is_empty()) {
                 let (p, s, a) = live.swap_remove((seed as usize / 3) % live.len());
                 let tag = unsafe { core::slice::from_raw_parts(p as *const u8, s) };
-                assert!(tag.iter().all(|&b| b == (p % 251) as u8), "block contents kept");
+                assert!(
+                    tag.iter().all(|&b| b == (p % 251) as u8),
+                    "block contents kept"
+                );
                 unsafe { heap.dealloc(p, s, a) };
                 continue;
             }
-            let size = [1, 7, 16, 17, 100, 1000, 5000, 70_000][(seed >> 8) as usize % 8] + round % 5;
+            let size =
+                [1, 7, 16, 17, 100, 1000, 5000, 70_000][(seed >> 8) as usize % 8] + round % 5;
             let align = [1, 8, 16, 64, 4096][(seed >> 16) as usize % 5];
             let p = unsafe { heap.alloc(size, align, |b| mem.grow(b)) };
             assert_ne!(p, 0);
             assert_eq!(p % align, 0, "alignment");
-            assert!(p >= mem.base && p + size <= mem.base + mem.len(), "inside the heap");
+            assert!(
+                p >= mem.base && p + size <= mem.base + mem.len(),
+                "inside the heap"
+            );
             for &(q, s, _) in &live {
                 assert!(p + size <= q || q + s <= p, "overlap");
             }
