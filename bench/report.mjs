@@ -123,14 +123,14 @@ function memorySection(memory, lines, goals) {
   lines.push(`A ${any.mb} MB stream (${any.chunks} chunks, ${any.contentMB} MB of content), read with \`for await\`, deltas counted and`);
   lines.push('dropped; one process per client; MB sampled every 10 ms. *external* = `process.memoryUsage().external` (ArrayBuffers');
   lines.push('included: the wasm memory lives there). *retained* = heapUsed + external after the read and a GC, minus the start.', '');
-  lines.push('| client | read ms | RSS start / 25% / 50% / 75% / peak / end | heapUsed start / peak / end / after GC | external start / peak / end / after GC | retained |');
+  lines.push('| client | read ms | RSS start / 25% / 50% / 75% / peak / end | heapUsed start / peak / end / after GC | external start / 50% / peak / end / after GC | retained |');
   lines.push('|---|---:|---|---|---|---:|');
   const label = { ours: 'meingpt-wasm', openai: 'openai', floor: 'floor' };
   for (const [name, m] of Object.entries(memory)) {
     lines.push(
       `| ${label[name]} | ${m.ms} | ${m.start.rss} / ${m.q25.rss} / ${m.q50.rss} / ${m.q75.rss} / ${m.peak.rss} / ${m.end.rss} | ` +
         `${m.start.heapUsed} / ${m.peak.heapUsed} / ${m.end.heapUsed} / ${m.afterGc.heapUsed} | ` +
-        `${m.start.external} / ${m.peak.external} / ${m.end.external} / ${m.afterGc.external} | ${retained(m)} MB |`,
+        `${m.start.external} / ${m.q50.external} / ${m.peak.external} / ${m.end.external} / ${m.afterGc.external} | ${retained(m)} MB |`,
     );
   }
   const o = memory.ours;

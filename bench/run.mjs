@@ -8,6 +8,7 @@
 //   --quick                            fewer repetitions (a smoke run; figures not for the record)
 import { fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BENCH, ROOT, runChild } from './lib.mjs';
 import { shippedBytes } from './shipped.mjs';
@@ -132,7 +133,7 @@ try {
 } finally {
   server.stop();
 }
-results.machine.loadAverageEnd = results.machine.loadAverage && (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
+results.machine.loadAverageEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
 results.seconds = Math.round((Date.now() - started) / 1000);
 const full = only.length === 0 && !quick;
 const out = writeReport(results, full ? BENCH : path.join(BENCH, '.out'));
