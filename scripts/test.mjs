@@ -33,6 +33,7 @@ const suites = [
   ['workerd', path.join(app, 'workerd')],
   ['browser', path.join(app, 'browser')],
   ['types', path.join(app, 'types')],
+  ['size', path.join(app, 'size')],
 ];
 for (const [name, dir] of suites) {
   if (!want(name) || !existsSync(dir)) continue;
