@@ -1,6 +1,6 @@
-// ChatCompletionStream: the JS face of the Rust StreamCore. wasm-bindgen cannot give a class
-// `Symbol.asyncIterator` or build ReadableStreams with callbacks, so this file does only that:
-// each method asks the core for one batch per network read, already shaped for that method.
+// ChatCompletionStream: reads the response body and hands each network read to the Rust
+// StreamCore, which decodes it and answers with one batch shaped for the way the stream is read
+// (chunk objects as one JSON array text, SSE bytes, or content deltas).
 import { MeinGPTError } from './errors.js';
 
 const OBJECTS = 0;
@@ -11,13 +11,20 @@ const DONE = 'data: [DONE]\n\n';
 
 export class ChatCompletionStream {
   #core;
+  #reader;
+  #link;
+  #idleMs;
   #read = false;
+  #open = true;
   #settle;
   #final;
 
   /** @internal Streams come from chatCompletion(); this constructor is not public API. */
-  constructor(core) {
+  constructor(core, reader, link, idleMs) {
     this.#core = core;
+    this.#reader = reader;
+    this.#link = link;
+    this.#idleMs = idleMs;
     this.#final = new Promise((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -31,22 +38,56 @@ export class ChatCompletionStream {
     this.#read = true;
   }
 
-  async #next(mode) {
-    let batch;
+  // Stops reading: cancels the body (which closes the connection). The fetch controller is left
+  // alone: aborting a fetch whose body is cancelled makes workerd report an unhandled rejection.
+  #close() {
+    if (this.#open) {
+      this.#open = false;
+      this.#link.close();
+      this.#reader.cancel().catch(() => {});
+    }
+  }
+
+  #finish() {
     try {
-      batch = await this.#core.next(mode);
+      this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
     } catch (e) {
+      this.#settle.reject(e);
+    }
+  }
+
+  /** The next batch for `mode`, or undefined at the end. */
+  async #next(mode) {
+    const core = this.#core;
+    try {
+      for (;;) {
+        const batch = core.take(mode);
+        if (batch !== false) {
+          if (batch === undefined) {
+            this.#close();
+            this.#finish();
+          }
+          return batch;
+        }
+        let r;
+        this.#link.arm(this.#idleMs);
+        try {
+          r = await this.#reader.read();
+        } catch (e) {
+          core.fail(this.#link.why, e);
+          continue;
+        } finally {
+          this.#link.disarm();
+        }
+        if (r.done) core.end(mode);
+        else if (!(r.value instanceof Uint8Array)) core.fail(0, 'the response body yielded something that is not bytes');
+        else if (core.feed(r.value, mode)) this.#close();
+      }
+    } catch (e) {
+      this.#close();
       this.#settle.reject(e);
       throw e;
     }
-    if (batch === undefined) {
-      try {
-        this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
-      } catch (e) {
-        this.#settle.reject(e);
-      }
-    }
-    return batch;
   }
 
   [Symbol.asyncIterator]() {
@@ -148,16 +189,8 @@ export class ChatCompletionStream {
 
   /** Stops reading and closes the connection; finalCompletion() then rejects unless it had ended. */
   abort() {
-    this.#core.abort();
-    try {
-      this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
-    } catch (e) {
-      this.#settle.reject(e);
-    }
+    this.#core.fail(1);
+    this.#close();
+    this.#finish();
   }
-}
-
-/** Called from Rust with a StreamCore. */
-export function wrapStream(core) {
-  return new ChatCompletionStream(core);
 }
