@@ -78,8 +78,7 @@ impl Accumulator {
         // One pass over the members; a later duplicate wins, as in `JSON.parse`.
         let mut choices = None;
         for (k, v) in c.members() {
-            let key = k.key();
-            match &*key {
+            k.with_key(|key| match key {
                 "id" => set_raw(&mut self.id, Some(v)),
                 "created" => set_raw(&mut self.created, Some(v)),
                 "model" => set_raw(&mut self.model, Some(v)),
@@ -94,7 +93,7 @@ impl Accumulator {
                     }
                     None => self.extras.push((k.raw().into(), v.raw.into())),
                 },
-            }
+            });
         }
         let mut first = None;
         let list = choices.and_then(Value::as_array).unwrap_or(&[]);

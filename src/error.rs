@@ -106,12 +106,12 @@ pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
     // One pass over the members (a stream checks every chunk); later duplicates win.
     let (mut error, mut status, mut message) = (None, None, None);
     for (k, m) in v.members() {
-        match &*k.key() {
+        k.with_key(|key| match key {
             "error" => error = Some(m),
             "status" => status = Some(m),
             "message" => message = Some(m),
             _ => {}
-        }
+        });
     }
     if let Some(e) = error {
         if let Some(s) = e.as_str() {

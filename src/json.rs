@@ -216,7 +216,7 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(4);
         self.ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
@@ -239,7 +239,7 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
         self.pos += 1;
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(8);
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -341,12 +341,14 @@ impl<'a> JsonStr<'a> {
         self.0
     }
 
-    /// The decoded text, borrowed when it has no escapes (the usual case for keys).
-    pub fn key(self) -> alloc::borrow::Cow<'a, str> {
-        if self.0.as_bytes().contains(&b'\\') {
-            self.decode().into()
+    /// Calls `f` with the decoded text, without decoding (or allocating) when there is no
+    /// escape: the usual case for keys, which the stream checks several times per chunk.
+    #[inline(always)]
+    pub fn with_key<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        if self.0.bytes().any(|b| b == b'\\') {
+            f(&self.decode())
         } else {
-            self.0.into()
+            f(self.0)
         }
     }
 

@@ -55,16 +55,16 @@ pub fn choice<'v, 'a>(c: &'v Value<'a>, pos: usize) -> ChoiceDelta<'v, 'a> {
     };
     let mut delta = None;
     for (k, v) in c.members() {
-        match &*k.key() {
+        k.with_key(|key| match key {
             "index" => d.index = index_or(v, pos),
             "delta" => delta = Some(v),
             "message" if delta.is_none() => delta = Some(v),
             "finish_reason" => d.finish_reason = non_null(v),
             _ => {}
-        }
+        });
     }
     for (k, v) in delta.map_or(&[][..], Value::members) {
-        match &*k.key() {
+        k.with_key(|key| match key {
             "role" => d.role = non_null(v),
             "content" => d.content = v.as_str(),
             "refusal" => d.refusal = Some(v),
@@ -79,7 +79,7 @@ pub fn choice<'v, 'a>(c: &'v Value<'a>, pos: usize) -> ChoiceDelta<'v, 'a> {
                     .collect()
             }
             _ => {}
-        }
+        });
     }
     d
 }
@@ -90,7 +90,7 @@ fn tool_call<'v, 'a>(t: &'v Value<'a>, pos: usize) -> ToolCallDelta<'v, 'a> {
         ..ToolCallDelta::default()
     };
     for (k, v) in t.members() {
-        match &*k.key() {
+        k.with_key(|key| match key {
             "index" => d.index = index_or(v, pos),
             "id" => d.id = non_null(v),
             "type" => d.kind = non_null(v),
@@ -99,7 +99,7 @@ fn tool_call<'v, 'a>(t: &'v Value<'a>, pos: usize) -> ToolCallDelta<'v, 'a> {
                 d.arguments = v.get("arguments").and_then(Value::as_str);
             }
             _ => {}
-        }
+        });
     }
     d
 }
