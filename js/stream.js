@@ -16,6 +16,9 @@ export class ChatCompletionStream {
   #idleMs;
   #read = false;
   #open = true;
+  #ended = false;
+  #wanted = false;
+  #failure;
   #settle;
   #final;
 
@@ -48,11 +51,17 @@ export class ChatCompletionStream {
     }
   }
 
+  // The stream is over (read to the end, failed or aborted). The completion is only built when
+  // someone asks for it: it can be as large as the whole answer.
   #finish() {
-    try {
-      this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
-    } catch (e) {
-      this.#settle.reject(e);
+    this.#ended = true;
+    if (this.#wanted) {
+      try {
+        if (this.#failure) throw this.#failure;
+        this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
+      } catch (e) {
+        this.#settle.reject(e);
+      }
     }
   }
 
@@ -84,8 +93,9 @@ export class ChatCompletionStream {
         else if (core.feed(r.value, mode)) this.#close();
       }
     } catch (e) {
+      this.#failure ??= e;
       this.#close();
-      this.#settle.reject(e);
+      this.#finish();
       throw e;
     }
   }
@@ -177,6 +187,10 @@ export class ChatCompletionStream {
    * has started by the next turn of the event loop, it reads the stream itself.
    */
   finalCompletion() {
+    if (!this.#wanted) {
+      this.#wanted = true;
+      if (this.#ended) this.#finish();
+    }
     setTimeout(() => {
       if (this.#read) return;
       this.#read = true;

@@ -177,7 +177,34 @@ impl Accumulator {
         if !self.seen {
             return None;
         }
-        let mut o = String::with_capacity(256);
+        // Sized up front: the content may be megabytes, and doubling would leave copies behind.
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let extras: usize = self.extras.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+        let choices: usize = self
+            .choices
+            .iter()
+            .map(|c| {
+                let calls: usize = c
+                    .tool_calls
+                    .iter()
+                    .map(|t| opt(&t.id) + opt(&t.kind) + t.name.len() + t.arguments.len() + 64)
+                    .sum();
+                opt(&c.role)
+                    + opt(&c.content)
+                    + c.refusal.as_ref().map_or(0, opt)
+                    + opt(&c.finish_reason)
+                    + calls
+                    + 128
+            })
+            .sum();
+        let cap = 128
+            + opt(&self.id)
+            + opt(&self.created)
+            + opt(&self.model)
+            + opt(&self.usage)
+            + extras
+            + choices;
+        let mut o = String::with_capacity(cap);
         o.push_str("{\"id\":");
         o.push_str(self.id.as_deref().unwrap_or("\"\""));
         o.push_str(",\"object\":\"chat.completion\",\"created\":");
@@ -203,6 +230,7 @@ impl Accumulator {
             o.push_str(u);
         }
         o.push('}');
+        debug_assert!(o.capacity() == cap, "the size estimate was too small");
         Some(o)
     }
 }

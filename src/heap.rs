@@ -14,6 +14,8 @@ use core::cell::UnsafeCell;
 
 /// Smallest block (and alignment of every block): 16 bytes.
 const MIN_SHIFT: u32 = 4;
+/// Blocks up to this size are aligned to their size; larger ones to this (a wasm page).
+const BIG: usize = 65_536;
 /// Size classes 2^4 ... 2^30.
 const CLASSES: usize = 27;
 
@@ -72,7 +74,8 @@ impl Heap {
             self.end = self.next;
         }
         let block = 1usize << (class as u32 + MIN_SHIFT);
-        let Some(start) = self.next.checked_add(block - 1).map(|s| s & !(block - 1)) else {
+        let step = block.min(BIG);
+        let Some(start) = self.next.checked_add(step - 1).map(|s| s & !(step - 1)) else {
             return 0;
         };
         let Some(stop) = start.checked_add(block) else {
@@ -129,6 +132,41 @@ impl Heap {
         }
     }
 
+    /// Grows the block at `p` (from `alloc` with `old` bytes and `align`) to hold `new` bytes
+    /// where it is, when it is the last block of the heap (a buffer that keeps growing, like a
+    /// stream's joined content, usually is): no copy, and no freed block left behind.
+    ///
+    /// # Safety
+    /// As for [`Heap::alloc`] and [`Heap::dealloc`].
+    pub unsafe fn grow_in_place(
+        &mut self,
+        p: usize,
+        old: usize,
+        new: usize,
+        align: usize,
+        grow: impl Fn(usize) -> Option<(usize, usize)>,
+    ) -> bool {
+        let (Some(a), Some(b)) = (Self::class(old, align), Self::class(new, align)) else {
+            return false;
+        };
+        let old_block = 1usize << (a as u32 + MIN_SHIFT);
+        let new_block = 1usize << (b as u32 + MIN_SHIFT);
+        if p.checked_add(old_block) != Some(self.next) || p % new_block.min(BIG) != 0 {
+            return false;
+        }
+        let Some(stop) = p.checked_add(new_block) else {
+            return false;
+        };
+        if stop > self.end {
+            match grow(stop - self.end) {
+                Some((old_end, new_end)) if old_end == self.end => self.end = new_end,
+                _ => return false,
+            }
+        }
+        self.next = stop;
+        true
+    }
+
     /// True when a block for (`old`, `align`) also holds `new` bytes.
     pub fn fits(old: usize, new: usize, align: usize) -> bool {
         Self::class(old, align) == Self::class(new, align)
@@ -170,6 +208,11 @@ mod global {
         }
         unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
             if Heap::fits(l.size(), new, l.align()) {
+                return p;
+            }
+            // SAFETY: one thread; `p` came from this heap with layout `l`.
+            if unsafe { (*self.0.get()).grow_in_place(p as usize, l.size(), new, l.align(), grow) }
+            {
                 return p;
             }
             // SAFETY: as GlobalAlloc promises; the blocks do not overlap.
@@ -264,6 +307,30 @@ mod tests {
         }
         // Flat: with at most 41 live blocks of at most ~128 KiB, the heap stays small.
         assert!(mem.len() < 8 << 20, "heap grew to {}", mem.len());
+    }
+
+    #[test]
+    fn the_last_block_grows_where_it_is() {
+        let mem = Mem::new();
+        let mut heap = Heap::new();
+        let small = unsafe { heap.alloc(100, 8, |b| mem.grow(b)) };
+        let p = unsafe { heap.alloc(70_000, 1, |b| mem.grow(b)) };
+        assert_eq!(p % 65_536, 0, "big blocks are page aligned");
+        let mut prev = 70_000;
+        for size in [140_000, 300_000, 1 << 20, 5 << 20] {
+            assert!(unsafe { heap.grow_in_place(p, prev, size, 1, |b| mem.grow(b)) });
+            prev = size;
+        }
+        // Not the last block any more: no growth in place.
+        let q = unsafe { heap.alloc(70_000, 1, |b| mem.grow(b)) };
+        assert!(q >= p + (8 << 20));
+        assert!(!unsafe { heap.grow_in_place(p, 5 << 20, 10 << 20, 1, |b| mem.grow(b)) });
+        assert!(!unsafe { heap.grow_in_place(small, 100, 1000, 8, |b| mem.grow(b)) });
+        assert!(
+            mem.len() < (9 << 20) + 200_000,
+            "no copies left behind: {}",
+            mem.len()
+        );
     }
 
     #[test]
