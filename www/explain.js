@@ -3,6 +3,11 @@
 /** { title, detail } for an error thrown by chatCompletion (or by the stream). */
 export function explain(e, { model, tools, baseUrl }) {
   const msg = String(e?.message ?? e);
+  if (e?.status === 400 || e?.status === 404) {
+    if (/model/i.test(msg) && /not found|unknown|not exist/i.test(msg)) {
+      return { title: 'Unknown model', detail: `The service does not know the model “${model}”. Pick another one.` };
+    }
+  }
   switch (e?.name) {
     case 'ValidationError':
       return {
@@ -15,9 +20,6 @@ export function explain(e, { model, tools, baseUrl }) {
           title: 'This model cannot use tools',
           detail: `“${model}” does not support tools. Switch off “Tools”, or pick a model that supports them (for example gpt-4o-mini).`,
         };
-      }
-      if (/model/i.test(msg) && /not found|unknown|not exist/i.test(msg)) {
-        return { title: 'Unknown model', detail: `The service does not know the model “${model}”. Pick another one.` };
       }
       return { title: 'The service refused the request', detail: `It said: ${msg}` };
     case 'AuthenticationError':
