@@ -257,9 +257,10 @@ function requestOptions(signal) {
   return options;
 }
 
+const currentModel = () => $('model').value || $('customModel').value.trim();
+
 function baseRequest() {
-  const model = $('model').value || $('customModel').value.trim();
-  const req = { model, messages: [...history], temperature: Number($('temperature').value) };
+  const req = { model: currentModel(), messages: [...history], temperature: Number($('temperature').value) };
   if ($('json').checked) {
     req.response_format = { type: 'json_object' };
     req.messages.unshift({ role: 'system', content: 'Answer with one JSON object.' });
@@ -387,7 +388,7 @@ async function send() {
       addNote(e.entry ?? addEntry('system', 'Stopped'), '■ stopped', 'note stopped');
     } else {
       history.length = mark; // leave the failed turn out of the next request
-      const { title, detail } = explain(e, { model: $('model').value, tools: $('tools').checked, baseUrl: $('baseUrl').value });
+      const { title, detail } = explain(e, { model: currentModel(), tools: $('tools').checked, baseUrl: $('baseUrl').value });
       const entry = addEntry('error', title);
       entry.body.textContent = detail;
       if (e?.message) addNote(entry, `${e.name ?? 'Error'}${e.status ? ` ${e.status}` : ''}: ${e.message}`, 'note detail');

@@ -192,6 +192,14 @@ describe('the demo page on the simulator', () => {
     await sendAndWait(page, 'echo:ok');
     assert.deepEqual(chats().at(-1).body.messages, [{ role: 'user', content: 'echo:ok' }]);
     assert.equal(await lastText(page, '.msg.assistant .body'), 'ok');
+    // "Other…" model: an unknown one is named as such.
+    await page.selectOption('#model', '');
+    await page.fill('#customModel', 'gpt-9-turbo');
+    await sendAndWait(page, 'Hallo');
+    assert.equal(chats().at(-1).body.model, 'gpt-9-turbo');
+    assert.equal(await lastText(page, '.msg.error .who'), 'Unknown model');
+    assert.match(await lastText(page, '.msg.error .body'), /does not know the model “gpt-9-turbo”/);
+    assert.deepEqual(page.httpErrors, [400, 400]);
     await page.selectOption('#model', 'gpt-4o-mini');
   });
 
@@ -217,7 +225,7 @@ describe('the demo page on the simulator', () => {
     assert.equal(await lastText(page, '.msg.assistant .body'), 'nach dem Retry');
     assert.deepEqual(chats().slice(start).map((r) => r.status), [429, 200]);
     await page.selectOption('#fault', '');
-    assert.deepEqual(page.httpErrors, [400, 429]);
+    assert.deepEqual(page.httpErrors, [400, 400, 429]);
   });
 
   test('a mid-stream error keeps the partial answer and explains the failure', T, async () => {
@@ -243,7 +251,7 @@ describe('the demo page on the simulator', () => {
 
   test('no console errors or page errors; HTTP errors only where a test caused them', T, async () => {
     assert.deepEqual(page.problems, []);
-    assert.deepEqual(page.httpErrors, [400, 429]);
+    assert.deepEqual(page.httpErrors, [400, 400, 429]);
   });
 });
 
