@@ -90,6 +90,8 @@ function applyPreset() {
   $('presetHint').textContent = p.hint;
   $('simSection').hidden = !p.simulator;
   $('apiKey').disabled = !!p.keyOnServer;
+  $('remember').disabled = !!p.keyOnServer;
+  $('apiKey').placeholder = p.keyOnServer ? 'kept on the server' : 'sk_meingpt_…';
   $('keyHint').textContent = p.keyOnServer
     ? 'Not needed: the dev server adds the key.'
     : p.simulator
@@ -184,8 +186,14 @@ function addEntry(kind, label) {
   body.className = 'body';
   el.append(head, body);
   $('log').append(el);
-  el.scrollIntoView({ block: 'end' });
+  scrollDown();
   return { el, body, head };
+}
+
+/** Keeps the newest text in view (the transcript scrolls, not the page). */
+function scrollDown() {
+  const log = $('log');
+  log.scrollTop = log.scrollHeight;
 }
 
 function addNote(entry, text, cls = 'note') {
@@ -193,6 +201,7 @@ function addNote(entry, text, cls = 'note') {
   n.className = cls;
   n.textContent = text;
   entry.el.append(n);
+  scrollDown();
   return n;
 }
 
@@ -306,9 +315,13 @@ async function round(signal, t0) {
           entry.el.classList.add('typing');
         }
         text.appendData(value);
-        entry.el.scrollIntoView({ block: 'end' });
+        scrollDown();
       }
     } catch (e) {
+      if (firstAt !== undefined) {
+        const now = performance.now();
+        setStats({ ttft: firstAt - t0, tps: now > firstAt ? (pieces * 1000) / (now - firstAt) : undefined });
+      }
       if (entry) {
         entry.el.classList.remove('typing');
         e.partial = text?.data ?? '';
@@ -328,6 +341,7 @@ async function round(signal, t0) {
   if (!req.stream && message.content) ensureEntry().body.textContent = message.content;
   if (entry && req.response_format && message.content) showJson(entry, message.content);
   if (entry) showCitations(entry, completion.citations);
+  scrollDown();
   const tokens = completion.usage?.completion_tokens ?? pieces;
   setStats({
     ttft: firstAt - t0,
