@@ -286,7 +286,8 @@ function baseRequest() {
 }
 
 /** One request/response round; shows the answer as it arrives. Returns the assistant message. */
-async function round(signal, t0) {
+async function round(signal) {
+  const t0 = performance.now();
   const req = baseRequest();
   let entry = null;
   const ensureEntry = () => (entry ??= addEntry('assistant', req.model));
@@ -382,10 +383,9 @@ async function send() {
   const mark = history.length;
   history.push({ role: 'user', content: text });
   $('prompt').value = '';
-  const t0 = performance.now();
   try {
     for (let i = 0; ; i += 1) {
-      const message = await round(ctl.signal, t0);
+      const message = await round(ctl.signal);
       const calls = message.tool_calls ?? [];
       history.push(calls.length ? { role: 'assistant', content: message.content ?? null, tool_calls: calls } : { role: 'assistant', content: message.content ?? '' });
       if (!calls.length) break;
@@ -402,7 +402,12 @@ async function send() {
       addNote(e.entry ?? addEntry('system', 'Stopped'), '■ stopped', 'note stopped');
     } else {
       history.length = mark; // leave the failed turn out of the next request
-      const { title, detail } = explain(e, { model: currentModel(), tools: $('tools').checked, baseUrl: $('baseUrl').value });
+      const { title, detail } = explain(e, {
+        model: currentModel(),
+        tools: $('tools').checked,
+        baseUrl: $('baseUrl').value,
+        partial: !!e?.partial,
+      });
       const entry = addEntry('error', title);
       entry.body.textContent = detail;
       if (e?.message) addNote(entry, `${e.name ?? 'Error'}${e.status ? ` ${e.status}` : ''}: ${e.message}`, 'note detail');

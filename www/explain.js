@@ -1,7 +1,7 @@
 // Errors in plain words: what went wrong and what to do, from the package's typed errors.
 
-/** { title, detail } for an error thrown by chatCompletion (or by the stream). */
-export function explain(e, { model, tools, baseUrl }) {
+/** { title, detail } for an error thrown by chatCompletion (or by the stream; `partial`: text had arrived). */
+export function explain(e, { model, tools, baseUrl, partial }) {
   const msg = String(e?.message ?? e);
   if (e?.status === 400 || e?.status === 404) {
     if (/model/i.test(msg) && /not found|unknown|not exist/i.test(msg)) {
@@ -46,6 +46,9 @@ export function explain(e, { model, tools, baseUrl }) {
     case 'APIConnectionTimeoutError':
       return { title: 'No answer in time', detail: 'The server did not respond in time. Check that it is running and try again.' };
     case 'APIConnectionError':
+      if (partial) {
+        return { title: 'The answer broke off', detail: 'The connection closed in the middle of the answer; the text so far is kept above.' };
+      }
       return {
         title: 'Connection failed',
         detail: `Could not reach ${baseUrl}, or the connection broke off. Is the server running, and does it allow this page (CORS)?`,

@@ -237,6 +237,21 @@ describe('the demo page on the simulator', () => {
     await page.selectOption('#fault', '');
   });
 
+  test('a stream cut mid-way keeps the partial answer and says it broke off', T, async () => {
+    await page.click('#clear');
+    await page.selectOption('#fault', 'cut:6');
+    const prompt = 'Hallo, wie geht es?';
+    await sendAndWait(page, prompt);
+    const partial = await lastText(page, '.msg.assistant .body');
+    assert.ok(partial.length > 0 && normalReply(prompt, 'de', 2, false).startsWith(partial), partial);
+    assert.equal(await lastText(page, '.msg.error .who'), 'The answer broke off');
+    assert.match(await lastText(page, '.msg.error .note'), /^APIConnectionError: /);
+    assert.equal(chats().at(-1).fault, 'cut:6');
+    assert.equal(page.httpErrors.at(-1), 'ERR_INCOMPLETE_CHUNKED_ENCODING');
+    page.httpErrors.pop();
+    await page.selectOption('#fault', '');
+  });
+
   test('screenshot of a conversation (pkg-tests/.out/demo.png)', T, async () => {
     await page.click('#clear');
     await sendAndWait(page, 'Hallo! Was kann meinGPT für unser Team tun?');

@@ -30,7 +30,8 @@ export function launch() {
 /**
  * Opens the demo at `url` in a new page of `context` and waits until it is ready. `page.problems`
  * collects console errors/warnings and page errors; the statuses of Chromium's own "Failed to load
- * resource" lines (one per HTTP error response, e.g. a deliberate 400) go to `page.httpErrors`.
+ * resource" lines (one per HTTP error response, e.g. a deliberate 400, or a net::ERR_ code for a connection
+ * the simulator cut) go to `page.httpErrors`.
  */
 export async function openDemo(context, url) {
   const page = await context.newPage();
@@ -41,9 +42,9 @@ export async function openDemo(context, url) {
     const type = msg.type();
     if (type !== 'error' && type !== 'warning') return;
     const text = msg.text();
-    const http = /^Failed to load resource: the server responded with a status of (\d{3}) /.exec(text);
+    const http = /^Failed to load resource: (?:the server responded with a status of (\d{3}) |net::(ERR_\w+))/.exec(text);
     if (type === 'error' && http) {
-      page.httpErrors.push(Number(http[1]));
+      page.httpErrors.push(http[1] ? Number(http[1]) : http[2]);
       return;
     }
     page.problems.push(`console.${type}: ${text} (${msg.location()?.url ?? ''})`);
