@@ -2,7 +2,7 @@
 // 127.0.0.1, talking to the meinGPT simulator. With MEINGPT_API_KEY set, the page talks to the real
 // service (MEINGPT_BASE_URL, default meinGPT) through a proxy here that adds the key, so the key never
 // reaches the browser; the simulator stays reachable under /sim/.
-// PORT (default 8080; taken -> a free one) picks the port; the URL is printed once listening.
+// PORT (default 8787; taken -> a free one; the Worker of examples/worker runs beside it on 8788) picks the port; the URL is printed once listening.
 import http from 'node:http';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { startSimulator } from '../simulator/server.mjs';
 import { root } from './lib.mjs';
 
-const wantPort = Number(process.env.PORT ?? 8080);
+const wantPort = Number(process.env.PORT ?? 8787);
 const key = process.env.MEINGPT_API_KEY?.trim();
 const upstream = (process.env.MEINGPT_BASE_URL || 'https://app.meingpt.com/api/openai/v1').replace(/\/+$/, '');
 const simOpts = {

@@ -56,8 +56,8 @@ function presetsFor(cfg) {
     {
       id: 'worker',
       label: 'Local Worker (wrangler dev)',
-      baseUrl: 'http://127.0.0.1:8787/v1',
-      hint: 'The Cloudflare Worker proxy of examples/worker holds the key as a secret; leave the key empty.',
+      baseUrl: 'http://127.0.0.1:8788/v1',
+      hint: 'The Cloudflare Worker of examples/worker (wrangler dev, port 8788) holds the key as a secret; leave the key empty.',
     },
     {
       id: 'meingpt',
