@@ -2,7 +2,8 @@
 // 127.0.0.1, talking to the meinGPT simulator. With MEINGPT_API_KEY set, the page talks to the real
 // service (MEINGPT_BASE_URL, default meinGPT) through a proxy here that adds the key, so the key never
 // reaches the browser; the simulator stays reachable under /sim/.
-// PORT (default 8787; taken -> a free one; the Worker of examples/worker runs beside it on 8788) picks the port; the URL is printed once listening.
+// PORT picks the port (default 8787, the origin examples/worker allows; taken -> a free one); the URL
+// is printed once listening.
 import http from 'node:http';
 import path from 'node:path';
 import { once } from 'node:events';
