@@ -32,6 +32,7 @@ const suites = [
   ['node', path.join(app, 'node')],
   ['workerd', path.join(app, 'workerd')],
   ['browser', path.join(app, 'browser')],
+  ['demo', path.join(app, 'demo')],
   ['types', path.join(app, 'types')],
   ['size', path.join(app, 'size')],
 ];
