@@ -153,7 +153,13 @@ pub fn redact(text: String, api_key: &str) -> String {
     if api_key.len() < 4 || !text.contains(api_key) {
         return text;
     }
-    text.replace(api_key, "[redacted]")
+    let mut out = text.replace(api_key, "[redacted]");
+    // A key that is part of the marker (`cted`), or that the replacement completes again, is
+    // removed outright; each pass shrinks the text, so this ends.
+    while out.contains(api_key) {
+        out = out.replace(api_key, "");
+    }
+    out
 }
 
 /// Appends a decimal number without pulling in the formatting machinery.
@@ -248,6 +254,21 @@ mod tests {
             "sk_live_123456",
         );
         assert_eq!(e.message(), "bad key [redacted]");
+    }
+
+    #[test]
+    fn a_key_inside_the_marker_is_still_gone() {
+        // Found by fuzzing (fuzz/fuzz_targets/error_body.rs): "unexpected" -> "unexpe[redacted]".
+        for (text, key) in [
+            ("unexpected character", "cted"),
+            ("[redacted] twice [redacted]", "[redacted]"),
+            ("]]]]]]]", "]]]]"),
+            ("xsk_live_123sk_live_123", "sk_live_123"),
+        ] {
+            let out = redact(text.into(), key);
+            assert!(!out.contains(key), "{key:?} in {out:?}");
+        }
+        assert_eq!(redact("key k3y_abc.".into(), "k3y_abc"), "key [redacted].");
     }
 
     #[test]
