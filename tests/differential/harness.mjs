@@ -48,9 +48,13 @@ export function runOurs(exe, jobs) {
  * - the event type is '' when none was given (eventsource-parser: undefined);
  * - the id is the last event ID seen so far (eventsource-parser reports only an id set in the
  *   event's own block, so an id is carried forward from earlier events);
- * - at the end of the body a final bare CR ends its line (eventsource-parser holds a trailing CR
- *   back waiting for a possible LF and has no end-of-input call), done by feeding one LF.
- * `flushCr: false` skips the last step.
+ * - at the end of the body, a bare CR that is the body's last line end ends its line:
+ *   eventsource-parser holds a CR at the end of a chunk back until it sees what follows, and
+ *   keeps holding it while later chunks bring no line end, so at the end of input (it has no
+ *   end-of-input call) that line is lost. The last, unterminated line is discarded by both
+ *   (eventsource-parser never processes it), so the text after the last line end is not fed, and
+ *   one LF is fed when the last line end is a CR (CR LF is one line end, so nothing else changes).
+ * `flushCr: false` skips the last step (the text is fed as decoded, up to its last line end).
  */
 export function runTheirs(bytes, cuts, { flushCr = true } = {}) {
   const events = [];
@@ -66,19 +70,22 @@ export function runTheirs(bytes, cuts, { flushCr = true } = {}) {
     },
   });
   const decoder = new TextDecoder('utf-8');
-  let last = '';
-  const feed = (text) => {
-    if (text === '') return;
-    parser.feed(text);
-    last = text;
-  };
+  const pieces = [];
   let start = 0;
   for (const cut of [...cuts, bytes.length]) {
-    feed(decoder.decode(bytes.subarray(start, cut), { stream: true }));
+    pieces.push(decoder.decode(bytes.subarray(start, cut), { stream: true }));
     start = cut;
   }
-  feed(decoder.decode());
-  if (flushCr && last.endsWith('\r')) parser.feed('\n');
+  pieces.push(decoder.decode());
+  const text = pieces.join('');
+  let budget = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r')) + 1;
+  for (const piece of pieces) {
+    if (piece === '' || budget === 0) continue;
+    parser.feed(piece.slice(0, budget));
+    budget -= Math.min(budget, piece.length);
+  }
+  const end = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+  if (flushCr && end >= 0 && text[end] === '\r') parser.feed('\n');
   return { events, retry, error: null };
 }
 

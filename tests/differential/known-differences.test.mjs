@@ -55,6 +55,21 @@ test('a final bare CR ends the last line for us; eventsource-parser waits for an
   assert.deepEqual(runTheirs(Buffer.from(text), []).events, [['', 'a', '']]);
 });
 
+test('a CR at the end of a chunk stays held while later chunks bring no line end, and is lost at the end', () => {
+  const text = 'data: a\r\rdata: unterminated';
+  assert.deepEqual(ours(text).events, [['', 'a', '']]);
+  const p = [];
+  const parser = createParser({ onEvent: (e) => p.push(e.data) });
+  parser.feed('data: a\r\r');
+  parser.feed('data: unterminated');
+  assert.deepEqual(p, []);
+  // In one chunk it dispatches: the CR is not at the chunk's end.
+  assert.deepEqual(raw(text).events.map((e) => e.data), ['a']);
+  const bytes = Buffer.from(text);
+  assert.deepEqual(runTheirs(bytes, [9], { flushCr: false }).events, []);
+  assert.deepEqual(runTheirs(bytes, [9]).events, [['', 'a', '']]);
+});
+
 test('eventsource-parser strips "ï»¿" (the BOM bytes read as Latin-1) from decoded text; a real BOM is U+FEFF', () => {
   const text = '\u00ef\u00bb\u00bfdata: x\n\ndata: y\n\n';
   // For WHATWG "ï»¿data" is just an unknown field name.
