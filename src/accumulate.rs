@@ -98,10 +98,9 @@ impl Accumulator {
 
     fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
         // Kept in index order, so the result needs no sort.
-        let pos = match self.choices.iter().position(|c| c.index >= d.index) {
-            Some(p) if self.choices.get(p).is_some_and(|c| c.index == d.index) => p,
-            found => {
-                let p = found.unwrap_or(self.choices.len());
+        let pos = match self.choices.binary_search_by_key(&d.index, |c| c.index) {
+            Ok(p) => p,
+            Err(p) => {
                 self.choices.insert(
                     p,
                     Choice {
@@ -127,12 +126,9 @@ impl Accumulator {
         }
         set_raw(&mut ch.finish_reason, d.finish_reason);
         for t in d.tool_calls {
-            let tc = match ch.tool_calls.iter().position(|x| x.index >= t.index) {
-                Some(p) if ch.tool_calls.get(p).is_some_and(|x| x.index == t.index) => {
-                    ch.tool_calls.get_mut(p)
-                }
-                found => {
-                    let p = found.unwrap_or(ch.tool_calls.len());
+            let tc = match ch.tool_calls.binary_search_by_key(&t.index, |x| x.index) {
+                Ok(p) => ch.tool_calls.get_mut(p),
+                Err(p) => {
                     ch.tool_calls.insert(
                         p,
                         ToolCall {
@@ -323,6 +319,55 @@ mod tests {
             out,
             r#"{"id":"x","object":"chat.completion","created":0,"model":"","choices":[{"index":0,"message":{"role":"assistant","content":"a","refusal":"no"},"finish_reason":"stop"},{"index":1,"message":{"role":"assistant","content":"b"},"finish_reason":"length"}]}"#
         );
+    }
+
+    #[test]
+    fn many_choices_and_tool_calls_in_any_order_come_out_sorted() {
+        // Choices and tool calls are found by binary search (a linear scan made a chunk with
+        // 65,536 choices take seconds); order and merging must not change.
+        let n = 300u32;
+        let order = |i: u32| (i * 7919) % n; // a permutation of 0..n
+        let mut a = Accumulator::new();
+        for round in 0..2 {
+            let mut c = String::from(r#"{"choices":["#);
+            for i in 0..n {
+                let idx = if round == 0 { n - 1 - i } else { order(i) };
+                if i > 0 {
+                    c.push(',');
+                }
+                c.push_str(&format!(
+                    r#"{{"index":{idx},"delta":{{"content":"{round}","tool_calls":[{{"index":{},"function":{{"arguments":"{idx}"}}}},{{"index":{}}}]}}}}"#,
+                    order(idx) % 5,
+                    4 - order(idx) % 5,
+                ));
+            }
+            c.push_str("]}");
+            a.add(&parse(&c).unwrap());
+        }
+        let out = a.finish().unwrap();
+        let v = parse(&out).unwrap();
+        let choices = v.get("choices").unwrap().as_array().unwrap();
+        assert_eq!(choices.len(), n as usize);
+        for (i, ch) in choices.iter().enumerate() {
+            assert_eq!(ch.get("index").unwrap().raw, i.to_string());
+            let m = ch.get("message").unwrap();
+            assert_eq!(m.get("content").unwrap().raw, r#""01""#);
+            let calls = m.get("tool_calls").unwrap().as_array().unwrap();
+            let args: Vec<&str> = calls
+                .iter()
+                .map(|t| t.get("function").unwrap().get("arguments").unwrap().raw)
+                .collect();
+            let first = order(i as u32) % 5;
+            let second = 4 - first;
+            let mut want = vec![format!(r#""{i}{i}""#), String::from(r#""""#)];
+            if first > second {
+                want.reverse();
+            }
+            if first == second {
+                want = vec![format!(r#""{i}{i}""#)];
+            }
+            assert_eq!(args, want, "choice {i}");
+        }
     }
 
     #[test]
