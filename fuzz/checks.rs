@@ -128,18 +128,54 @@ pub fn accumulate(input: &[u8]) {
 }
 
 /// Request validation. Input: the request as JSON text (lossy UTF-8). No panic; a refusal is a
-/// `ValidationError` naming a parameter; an accepted request is an object with a non-empty
-/// string `model` and a non-empty `messages` array.
+/// `ValidationError` naming a parameter; an accepted request meets the contract's main rules,
+/// checked here independently: an object, a non-empty string `model`, a non-empty `messages`
+/// array of objects with a known role, a boolean `stream`, `temperature` from 0 to 2, tools with
+/// valid unique names, and `stream` in the result as sent.
 pub fn validate(input: &[u8]) {
+    use json::Value;
     let text = String::from_utf8_lossy(input);
     match validate_request(&text) {
-        Ok(_) => {
+        Ok(checked) => {
             let v = json::parse(&text).expect("accepted but not JSON");
             assert!(v.is_object());
-            let model = v.get("model").and_then(json::Value::as_str);
+            let model = v.get("model").and_then(Value::as_str);
             assert!(model.is_some_and(|m| !m.raw().is_empty()), "model");
-            let messages = v.get("messages").and_then(json::Value::as_array);
+            let messages = v.get("messages").and_then(Value::as_array);
             assert!(messages.is_some_and(|m| !m.is_empty()), "messages");
+            for m in messages.unwrap_or_default() {
+                let role = m.get("role").and_then(Value::as_str).map(|r| r.decode());
+                assert!(
+                    matches!(
+                        role.as_deref(),
+                        Some("system" | "developer" | "user" | "assistant" | "tool")
+                    ),
+                    "role {role:?}"
+                );
+            }
+            let stream = v.get("stream").map(|s| s.raw);
+            assert!(matches!(stream, None | Some("true" | "false")), "stream");
+            assert_eq!(checked.stream, stream == Some("true"));
+            if let Some(t) = v.get("temperature") {
+                assert!(
+                    t.as_f64().is_some_and(|t| (0.0..=2.0).contains(&t)),
+                    "temperature"
+                );
+            }
+            let mut names: Vec<String> = Vec::new();
+            for tool in v.get("tools").and_then(Value::as_array).unwrap_or_default() {
+                let name = tool.get("function").and_then(|f| f.get("name"));
+                let name = name.and_then(Value::as_str).expect("tool name").decode();
+                assert!(
+                    (1..=64).contains(&name.len())
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'),
+                    "tool name {name:?}"
+                );
+                assert!(!names.contains(&name), "duplicate tool {name:?}");
+                names.push(name);
+            }
         }
         Err(Error::Validation { param, message }) => {
             assert!(!param.is_empty() && !message.is_empty());
