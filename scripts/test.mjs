@@ -29,6 +29,7 @@ run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-loc
 
 const suites = [
   ['simulator', path.join(root, 'simulator', 'test')],
+  ['differential', path.join(root, 'tests', 'differential')],
   ['node', path.join(app, 'node')],
   ['workerd', path.join(app, 'workerd')],
   ['browser', path.join(app, 'browser')],

@@ -11,6 +11,10 @@ use crate::prelude::*;
 use crate::json::{JsonStr, Value};
 use crate::types::chunk::{self, ChoiceDelta};
 
+/// Most choices, and tool calls per choice, kept (OpenAI allows 128 choices); entries past it are
+/// dropped, so hostile chunks cannot make each insertion slower and slower.
+const MAX_ENTRIES: usize = 1024;
+
 /// Builds the final completion from a stream's chunks.
 #[derive(Debug, Default)]
 pub struct Accumulator {
@@ -112,10 +116,10 @@ impl Accumulator {
 
     fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
         // Kept in index order, so the result needs no sort.
-        let pos = match self.choices.iter().position(|c| c.index >= d.index) {
-            Some(p) if self.choices.get(p).is_some_and(|c| c.index == d.index) => p,
-            found => {
-                let p = found.unwrap_or(self.choices.len());
+        let pos = match self.choices.binary_search_by_key(&d.index, |c| c.index) {
+            Ok(p) => p,
+            Err(_) if self.choices.len() >= MAX_ENTRIES => return,
+            Err(p) => {
                 insert_at(
                     &mut self.choices,
                     p,
@@ -142,12 +146,10 @@ impl Accumulator {
         }
         set_raw(&mut ch.finish_reason, d.finish_reason);
         for t in d.tool_calls {
-            let tc = match ch.tool_calls.iter().position(|x| x.index >= t.index) {
-                Some(p) if ch.tool_calls.get(p).is_some_and(|x| x.index == t.index) => {
-                    ch.tool_calls.get_mut(p)
-                }
-                found => {
-                    let p = found.unwrap_or(ch.tool_calls.len());
+            let tc = match ch.tool_calls.binary_search_by_key(&t.index, |x| x.index) {
+                Ok(p) => ch.tool_calls.get_mut(p),
+                Err(_) if ch.tool_calls.len() >= MAX_ENTRIES => continue,
+                Err(p) => {
                     insert_at(
                         &mut ch.tool_calls,
                         p,
@@ -378,6 +380,55 @@ mod tests {
     }
 
     #[test]
+    fn many_choices_and_tool_calls_in_any_order_come_out_sorted() {
+        // Choices and tool calls are found by binary search (a linear scan made a chunk with
+        // 65,536 choices take seconds); order and merging must not change.
+        let n = 300u32;
+        let order = |i: u32| (i * 7919) % n; // a permutation of 0..n
+        let mut a = Accumulator::new();
+        for round in 0..2 {
+            let mut c = String::from(r#"{"choices":["#);
+            for i in 0..n {
+                let idx = if round == 0 { n - 1 - i } else { order(i) };
+                if i > 0 {
+                    c.push(',');
+                }
+                c.push_str(&format!(
+                    r#"{{"index":{idx},"delta":{{"content":"{round}","tool_calls":[{{"index":{},"function":{{"arguments":"{idx}"}}}},{{"index":{}}}]}}}}"#,
+                    order(idx) % 5,
+                    4 - order(idx) % 5,
+                ));
+            }
+            c.push_str("]}");
+            a.add(&parse(&c).unwrap());
+        }
+        let out = a.finish().unwrap();
+        let v = parse(&out).unwrap();
+        let choices = v.get("choices").unwrap().as_array().unwrap();
+        assert_eq!(choices.len(), n as usize);
+        for (i, ch) in choices.iter().enumerate() {
+            assert_eq!(ch.get("index").unwrap().raw, i.to_string());
+            let m = ch.get("message").unwrap();
+            assert_eq!(m.get("content").unwrap().raw, r#""01""#);
+            let calls = m.get("tool_calls").unwrap().as_array().unwrap();
+            let args: Vec<&str> = calls
+                .iter()
+                .map(|t| t.get("function").unwrap().get("arguments").unwrap().raw)
+                .collect();
+            let first = order(i as u32) % 5;
+            let second = 4 - first;
+            let mut want = vec![format!(r#""{i}{i}""#), String::from(r#""""#)];
+            if first > second {
+                want.reverse();
+            }
+            if first == second {
+                want = vec![format!(r#""{i}{i}""#)];
+            }
+            assert_eq!(args, want, "choice {i}");
+        }
+    }
+
+    #[test]
     fn odd_chunks_never_break_it() {
         let mut a = Accumulator::new();
         assert_eq!(a.finish(), None);
@@ -392,5 +443,27 @@ mod tests {
             a.add(&parse(c).unwrap());
         }
         assert!(parse(&a.finish().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn hostile_chunks_keep_at_most_max_entries_choices() {
+        let mut a = Accumulator::new();
+        let mut chunk = String::from(r#"{"id":"x","choices":["#);
+        for i in (0..5000).rev() {
+            if i < 4999 {
+                chunk.push(',');
+            }
+            chunk.push_str(r#"{"index":"#);
+            crate::error::push_u32(&mut chunk, i);
+            chunk.push_str(r#","delta":{"content":"a"}}"#);
+        }
+        chunk.push_str("]}");
+        a.add(&parse(&chunk).unwrap());
+        let out = a.finish().unwrap();
+        let v = parse(&out).unwrap();
+        assert_eq!(
+            v.get("choices").unwrap().as_array().unwrap().len(),
+            MAX_ENTRIES
+        );
     }
 }

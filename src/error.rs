@@ -167,12 +167,23 @@ pub fn redact(text: String, api_key: &str) -> String {
     if key.len() < 4 || find(text.as_bytes(), key).is_none() {
         return text;
     }
+    let mut out = replace(&text, key, "[redacted]");
+    // A key that is part of the marker (`cted`), or that the replacement completes again, is
+    // removed outright; each pass shrinks the text, so this ends.
+    while find(out.as_bytes(), key).is_some() {
+        out = replace(&out, key, "");
+    }
+    out
+}
+
+/// `text` with every occurrence of `key` (not empty) replaced by `with`.
+fn replace(text: &str, key: &[u8], with: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
+    let mut rest = text;
     while let Some(i) = find(rest.as_bytes(), key) {
         // The key is a whole string, so `i` and `i + key.len()` are character boundaries.
         out.push_str(rest.get(..i).unwrap_or_default());
-        out.push_str("[redacted]");
+        out.push_str(with);
         rest = rest.get(i + key.len()..).unwrap_or_default();
     }
     out.push_str(rest);
@@ -279,6 +290,21 @@ mod tests {
             "sk_live_123456",
         );
         assert_eq!(e.message(), "bad key [redacted]");
+    }
+
+    #[test]
+    fn a_key_inside_the_marker_is_still_gone() {
+        // Found by fuzzing (fuzz/fuzz_targets/error_body.rs): "unexpected" -> "unexpe[redacted]".
+        for (text, key) in [
+            ("unexpected character", "cted"),
+            ("[redacted] twice [redacted]", "[redacted]"),
+            ("]]]]]]]", "]]]]"),
+            ("xsk_live_123sk_live_123", "sk_live_123"),
+        ] {
+            let out = redact(text.into(), key);
+            assert!(!out.contains(key), "{key:?} in {out:?}");
+        }
+        assert_eq!(redact("key k3y_abc.".into(), "k3y_abc"), "key [redacted].");
     }
 
     #[test]
