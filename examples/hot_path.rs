@@ -3,7 +3,7 @@
 //! `cargo run --release --example hot_path`
 use meingpt_wasm::accumulate::Accumulator;
 use meingpt_wasm::sse::SseDecoder;
-use meingpt_wasm::stream::{classify, Item};
+use meingpt_wasm::stream::{classify, read_event, Item};
 use std::time::Instant;
 
 fn body() -> Vec<u8> {
@@ -55,6 +55,21 @@ fn main() {
             .unwrap();
         }
         n
+    });
+    best("sse + read_event (lean)", || {
+        let mut d = SseDecoder::new(1 << 24);
+        let mut acc = Accumulator::new();
+        let mut n = 0;
+        for c in body.chunks(65_536) {
+            d.feed(c, |ev| {
+                if let Ok(Some(_)) = read_event(ev.event, ev.data, 200, &mut acc) {
+                    n += 1
+                }
+            })
+            .unwrap();
+        }
+        assert_eq!(n, 20_000);
+        acc.finish().map_or(0, |s| s.len())
     });
     best("sse + classify + accumulate", || {
         let mut d = SseDecoder::new(1 << 24);

@@ -8,7 +8,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::json::{JsonStr, Value};
+use crate::json::{Cursor, JsonError, JsonStr, Value};
 use crate::types::chunk::{self, ChoiceDelta};
 
 /// Most choices, and tool calls per choice, kept (OpenAI allows 128 choices); entries past it are
@@ -47,18 +47,35 @@ struct ToolCall {
 }
 
 /// Keeps the raw text of the latest non-null value, reusing the buffer (most chunks repeat it).
-fn set_raw(slot: &mut Option<String>, v: Option<&Value<'_>>) {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
+fn set_raw(slot: &mut Option<String>, raw: &str) {
+    if raw == "null" {
         return;
-    };
+    }
     match slot {
-        Some(s) if s == v.raw => {}
+        Some(s) if s == raw => {}
         Some(s) => {
             s.clear();
-            s.push_str(v.raw);
+            s.push_str(raw);
         }
-        None => *slot = Some(v.raw.into()),
+        None => *slot = Some(raw.into()),
     }
+}
+
+fn set_value(slot: &mut Option<String>, v: Option<&Value<'_>>) {
+    if let Some(v) = v {
+        set_raw(slot, v.raw);
+    }
+}
+
+/// What reading one chunk found besides what it added.
+#[derive(Debug, Default)]
+pub struct ChunkRead<'a> {
+    /// Choice 0's content delta, if any.
+    pub delta: Option<JsonStr<'a>>,
+    /// The message when the chunk is an error object (`{"status":"error",...}` or `{"error":...}`).
+    pub error: Option<String>,
+    /// A top-level `message` string, if any.
+    pub message: Option<JsonStr<'a>>,
 }
 
 impl Accumulator {
@@ -75,43 +92,82 @@ impl Accumulator {
     /// Adds one parsed chunk and returns its content delta for choice 0, if any. Values that are
     /// not objects are ignored.
     pub fn add<'a>(&mut self, c: &Value<'a>) -> Option<JsonStr<'a>> {
-        if !c.is_object() {
-            return None;
+        self.add_text(c.raw).ok().and_then(|r| r.delta)
+    }
+
+    /// Reads one chunk's JSON text and adds it: the hot path of a stream. The text is checked as
+    /// `JSON.parse` would check it, but only the parts a completion needs are built (each choice);
+    /// the other members are checked and kept as text. Values that are not objects are checked
+    /// and ignored.
+    pub fn add_text<'a>(&mut self, src: &'a str) -> Result<ChunkRead<'a>, JsonError> {
+        let mut read = ChunkRead::default();
+        let mut c = Cursor::new(src);
+        if !c.enter_object() {
+            c.skip()?;
+            c.end()?;
+            return Ok(read);
         }
         self.seen = true;
+        let (mut error, mut status) = (None, None);
+        let mut first = true;
         // One pass over the members; a later duplicate wins, as in `JSON.parse`.
-        let mut choices = None;
-        for (k, v) in c.members() {
-            k.with_key(|key| match key {
-                "id" => set_raw(&mut self.id, Some(v)),
-                "created" => set_raw(&mut self.created, Some(v)),
-                "model" => set_raw(&mut self.model, Some(v)),
-                "usage" => set_raw(&mut self.usage, Some(v)),
-                "choices" => choices = Some(v),
-                "object" => {}
-                _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
-                    Some(e) if e.1 == v.raw => {}
-                    Some(e) => {
-                        e.1.clear();
-                        e.1.push_str(v.raw);
+        while let Some(k) = c.next_key(first)? {
+            first = false;
+            k.with_key(|key| -> Result<(), JsonError> {
+                match key {
+                    "choices" => {
+                        if c.enter_array() {
+                            read.delta = self.add_choices(&mut c)?;
+                        } else {
+                            c.skip()?;
+                        }
                     }
-                    None => self.extras.push((k.raw().into(), v.raw.into())),
-                },
-            });
+                    "error" => error = Some(c.value()?),
+                    "status" => status = Some(c.value()?),
+                    "message" => read.message = c.value()?.as_str(),
+                    _ => {
+                        let raw = c.skip()?;
+                        match key {
+                            "id" => set_raw(&mut self.id, raw),
+                            "created" => set_raw(&mut self.created, raw),
+                            "model" => set_raw(&mut self.model, raw),
+                            "usage" => set_raw(&mut self.usage, raw),
+                            "object" => {}
+                            _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
+                                Some(e) if e.1 == raw => {}
+                                Some(e) => {
+                                    e.1.clear();
+                                    e.1.push_str(raw);
+                                }
+                                None => self.extras.push((k.raw().into(), raw.into())),
+                            },
+                        }
+                    }
+                }
+                Ok(())
+            })?;
         }
+        c.end()?;
+        read.error = crate::error::error_message(error.as_ref(), status.as_ref(), read.message);
+        Ok(read)
+    }
+
+    /// The items of an entered `choices` array; returns choice 0's content delta.
+    fn add_choices<'a>(&mut self, c: &mut Cursor<'a>) -> Result<Option<JsonStr<'a>>, JsonError> {
         let mut first = None;
-        let list = choices.and_then(Value::as_array).unwrap_or(&[]);
-        for (pos, c) in list.iter().take(65_536).enumerate() {
-            if !c.is_object() {
-                continue;
+        let mut pos = 0;
+        while c.next_item(pos == 0)? {
+            let v = c.value()?;
+            if pos < 65_536 && v.is_object() {
+                let d = chunk::choice(&v, pos);
+                if d.index == 0 {
+                    first = d.content;
+                }
+                self.add_choice(d);
             }
-            let d = chunk::choice(c, pos);
-            if d.index == 0 {
-                first = d.content;
-            }
-            self.add_choice(d);
+            pos += 1;
         }
-        first
+        Ok(first)
     }
 
     fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
@@ -134,7 +190,7 @@ impl Accumulator {
         let Some(ch) = self.choices.get_mut(pos) else {
             return;
         };
-        set_raw(&mut ch.role, d.role);
+        set_value(&mut ch.role, d.role);
         if let Some(s) = d.content {
             ch.content.get_or_insert_with(String::new).push_str(s.raw());
         }
@@ -144,7 +200,7 @@ impl Accumulator {
                 slot.get_or_insert_with(String::new).push_str(s.raw());
             }
         }
-        set_raw(&mut ch.finish_reason, d.finish_reason);
+        set_value(&mut ch.finish_reason, d.finish_reason);
         for t in d.tool_calls {
             let tc = match ch.tool_calls.binary_search_by_key(&t.index, |x| x.index) {
                 Ok(p) => ch.tool_calls.get_mut(p),
@@ -162,8 +218,8 @@ impl Accumulator {
                 }
             };
             let Some(tc) = tc else { continue };
-            set_raw(&mut tc.id, t.id);
-            set_raw(&mut tc.kind, t.kind);
+            set_value(&mut tc.id, t.id);
+            set_value(&mut tc.kind, t.kind);
             if let Some(n) = t.name {
                 tc.name.push_str(n.raw());
             }

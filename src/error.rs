@@ -109,10 +109,20 @@ pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
         k.with_key(|key| match key {
             "error" => error = Some(m),
             "status" => status = Some(m),
-            "message" => message = Some(m),
+            "message" => message = m.as_str(),
             _ => {}
         });
     }
+    error_message(error, status, message)
+}
+
+/// The message of an error body from its `error`, `status` and `message` members (see
+/// [`error_body_message`]).
+pub fn error_message(
+    error: Option<&json::Value<'_>>,
+    status: Option<&json::Value<'_>>,
+    message: Option<json::JsonStr<'_>>,
+) -> Option<String> {
     if let Some(e) = error {
         if let Some(s) = e.as_str() {
             return Some(s.decode());
@@ -128,11 +138,7 @@ pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
         .and_then(|s| s.as_str())
         .is_some_and(|s| s.is("error"))
     {
-        return Some(
-            message
-                .and_then(|m| m.as_str())
-                .map_or_else(|| String::from("error"), |m| m.decode()),
-        );
+        return Some(message.map_or_else(|| String::from("error"), |m| m.decode()));
     }
     None
 }

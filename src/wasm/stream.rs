@@ -11,7 +11,7 @@ use super::errors::to_js;
 use crate::accumulate::Accumulator;
 use crate::error::Error;
 use crate::sse::SseDecoder;
-use crate::stream::{classify, Item};
+use crate::stream::read_event;
 
 /// Largest single event accepted (one chunk's JSON); larger is an error, not unbounded memory.
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
@@ -161,10 +161,9 @@ impl StreamCore {
             if stop {
                 return;
             }
-            match classify(ev.event, ev.data, *status) {
-                Ok(Item::Done) => stop = true,
-                Ok(Item::Chunk(v)) => {
-                    let delta = acc.add(&v);
+            match read_event(ev.event, ev.data, *status, acc) {
+                Ok(None) => stop = true,
+                Ok(Some(delta)) => {
                     match mode {
                         Mode::Objects => {
                             out.push(if *items == 0 { '[' } else { ',' });
