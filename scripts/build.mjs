@@ -41,7 +41,7 @@ glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
 glueText = glueFactory(glueText);
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
-for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
+for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }
 rmSync(path.join(pkg, '.gitignore'), { force: true });
@@ -57,7 +57,7 @@ const manifest = {
   keywords: ['meingpt', 'openai', 'chat', 'completions', 'wasm', 'cloudflare-workers', 'sse'],
   engines: { node: '>=18' },
   files: [
-    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js',
+    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js',
     'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE',
   ],
   types: './index.d.ts',
@@ -77,7 +77,7 @@ cpSync(path.join(root, 'README.md'), path.join(pkg, 'README.md'));
 cpSync(path.join(root, 'LICENSE'), path.join(pkg, 'LICENSE'));
 
 const gz = (f) => gzipSync(readFileSync(path.join(pkg, f)), { level: 9 }).length;
-const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js', 'browser.js'];
+const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'browser.js'];
 const total = browserFiles.reduce((n, f) => n + gz(f), 0);
 console.log(
   `wasm: ${statSync(bg).size} B raw, ${gz(`${name}_bg.wasm`)} B gzip; ` +
@@ -87,25 +87,21 @@ console.log(`files: ${readdirSync(pkg).join(' ')}`);
 
 /**
  * Never poisoned (js/lazy.js): the glue keeps its instance in module variables, so a trapped instance
- * could not be replaced without objects of the old one (streams, closures, finalizers) calling into
- * the new one. Wrap the whole glue in `createGlue(hooks)`: every call makes a separate glue with its
- * own instance; `hooks.exports` guards the instance's exports; the promises (its pending calls), the
- * requests and the timers the instance creates go through `hooks` too, to be rejected, aborted and
- * cleared when it dies.
+ * could not be replaced without the objects of the old one (streams, finalizers) calling into the new
+ * one. So the whole glue goes into `createGlue(wrapExports)`: each call makes a separate glue with its
+ * own instance, its exports wrapped by lazy.js (which notices a trap). The module's own exports call
+ * the live glue, set by `useGlue()`; a class export constructs the live glue's class.
  */
 function glueFactory(text) {
   const lines = text.split('\n');
   const imports = lines.filter((l) => /^import /.test(l));
   let body = lines.filter((l) => !/^import /.test(l)).join('\n');
-  const names = [...body.matchAll(/^export (?:async )?(?:class|function) (\w+)/gm)].map((m) => m[1]);
-  body = body.replace(/^export ((?:async )?(?:class|function) )/gm, '$1');
+  const fns = [...body.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
+  const classes = [...body.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
+  body = body.replace(/^export (class|function) /gm, '$1 ');
   const swaps = [
     [/^export \{ initSync, __wbg_init as default \};$/m, ''],
-    ['wasm = instance.exports;', 'wasm = hooks.exports(instance.exports);'],
-    [/new Promise\(cb0\)/g, 'hooks.promise(cb0)'],
-    ['new AbortController()', 'hooks.controller()'],
-    [/\bsetTimeout\(arg0, arg1\)/, 'hooks.setTimeout(arg0, arg1)'],
-    [/\bclearTimeout\(arg0\)/, 'hooks.clearTimeout(arg0)'],
+    ['wasm = instance.exports;', 'wasm = wrapExports(instance.exports);'],
     // The entries always pass the wasm (browser.js its own `new URL`); inside the factory this default
     // could no longer be tree-shaken, and would put a wasm URL into Node and Workers bundles.
     [/^\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('meingpt_wasm_bg\.wasm', import\.meta\.url\);\n\s*\}\n/m, ''],
@@ -114,6 +110,14 @@ function glueFactory(text) {
     if (!body.match(from)) throw new Error(`glueFactory: the wasm-bindgen glue changed, ${from} not found`);
     body = body.replace(from, to);
   }
-  const api = [...names, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }', 'get memory() { return wasm?.memory; }'];
-  return `${imports.join('\n')}\nexport function createGlue(hooks) {\n${body}\nreturn { ${api.join(', ')} };\n}\n`;
+  const api = [...fns, ...classes, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }', 'get memory() { return wasm?.memory; }'];
+  return [
+    ...imports,
+    `export function createGlue(wrapExports) {\n${body}\nreturn { ${api.join(', ')} };\n}`,
+    'let glue;',
+    'export function useGlue(g) {\n  glue = g;\n}',
+    ...fns.map((f) => `export function ${f}(...a) {\n  return glue.${f}(...a);\n}`),
+    ...classes.map((c) => `export function ${c}(...a) {\n  return new glue.${c}(...a);\n}`),
+    '',
+  ].join('\n');
 }
