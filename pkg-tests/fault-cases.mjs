@@ -309,8 +309,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Never poisoned: `trap()` (the package's test-only hook) makes the live wasm instance execute
- * `unreachable`. What was in flight on it must fail with APIConnectionError (not hang), and the next
- * calls must work on a fresh instance, again and again.
+ * `unreachable`. A stream reading on it must fail with APIConnectionError (not hang), a call waiting
+ * for its response must complete on the fresh instance, and the next calls must work, again and again.
  */
 export async function runTrapScenario(api, trap, env) {
   const opts = (headers = {}) => ({ apiKey: env.apiKey, baseUrl: env.baseUrl, maxRetries: 0, timeoutMs: 3000, headers });
@@ -330,7 +330,7 @@ export async function runTrapScenario(api, trap, env) {
   const it = stream[Symbol.asyncIterator]();
   await it.next();
   await it.next();
-  const pending = settle(api.chatCompletion(requestOf({}), opts({ 'x-simulator-fault': 'slow-first-byte:8000' })));
+  const pending = settle(api.chatCompletion(requestOf({}), opts({ 'x-simulator-fault': 'slow-first-byte:1500' })));
   await sleep(200); // the request is out
   // Read on until a read waits for the network (the chunks of one network read come at once).
   let third;
@@ -386,8 +386,7 @@ export function checkTrap(r) {
   connErr(r.trap, 'the trapping call');
   if (!r.trap?.causeIsRuntimeError) p.push('the trap error has no WebAssembly.RuntimeError as its cause');
   connErr(r.third, 'a stream read waiting for data at the trap');
-  connErr(r.pending, 'a call waiting for its response at the trap');
-  if (r.pending?.ms > 2500) p.push(`the pending call failed only after ${r.pending.ms} ms`);
+  if (!r.pending?.ok || !r.pending.value?.choices?.[0]?.message?.content) p.push(`a call waiting for its response at the trap: ${JSON.stringify(r.pending).slice(0, 300)}`);
   // After its error the iterator is finished: done, or the same error again; never a hang or a chunk.
   if (!(r.rest?.ok && r.rest.value?.done === true)) connErr(r.rest, 'a read of that stream after the trap');
   connErr(r.final, "that stream's finalCompletion()");

@@ -23,14 +23,11 @@ after(async () => {
   await sim?.close();
 });
 
-test('a trapped instance is replaced: in-flight calls fail, the next calls work (3 more traps)', { timeout: 60_000 }, async () => {
+test('a trapped instance is replaced: its stream fails, a waiting call completes, the next calls work (3 more traps)', { timeout: 60_000 }, async () => {
   const { value, error, unhandled } = await catchUnhandled(() => runTrapScenario(api, __trapForTests, { apiKey: CANARY, baseUrl: sim.baseUrl }), 200);
   assert.equal(error, undefined, error?.stack);
   assert.deepEqual(checkTrap(value), [], JSON.stringify(value).slice(0, 2000));
   assert.deepEqual(unhandled.map(String), [], 'no unhandled rejection');
-  const closed = sim.log.filter((r) => r.headers['x-simulator-fault'] === 'slow-first-byte:8000');
-  assert.equal(closed.length, 1);
-  assert.ok(await waitFor(() => closed[0].clientClosed, 3000), 'the dead instance\'s request was aborted');
   const paced = sim.log.filter((r) => r.headers['x-simulator-pacing'] === '500');
   assert.ok(await waitFor(() => paced[0]?.clientClosed, 3000), 'and its stream closed');
 });
@@ -53,12 +50,11 @@ test('the hook traps for real: without the replacement every later call would fa
   assert.equal(c.choices[0].message.content, 'wieder da');
 });
 
-test('a trap while the instance runs (re-entered from a custom fetch, or from a body read): the call fails, the next works', { timeout: 20_000 }, async () => {
+test('a trap from inside a call (a custom fetch, a body read): the call fails, the next works', { timeout: 20_000 }, async () => {
   const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'echo:noch da' }] };
   const timeouts = () => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
   const timersBefore = timeouts();
   const { value, error, unhandled } = await catchUnhandled(async () => {
-    // The custom fetch runs inside the instance's poll of the call (wasm -> JS -> wasm).
     const inFetch = await chatCompletion(request, { apiKey: CANARY, maxRetries: 2, fetch: () => __trapForTests() }).catch((e) => e);
     const ok1 = await chatCompletion(request, { apiKey: CANARY, baseUrl: sim.baseUrl });
     // A body whose pull() traps: reached from the stream's read inside the instance.
@@ -77,12 +73,13 @@ test('a trap while the instance runs (re-entered from a custom fetch, or from a 
   }, 200);
   assert.equal(error, undefined, error?.stack);
   assert.ok(value.inFetch instanceof api.APIConnectionError, String(value.inFetch));
-  assert.ok(value.inFetch.cause instanceof WebAssembly.RuntimeError, 'caused by the trap');
+  const causes = [];
+  for (let e = value.inFetch; e && causes.length < 5; e = e.cause) causes.push(e);
+  assert.ok(causes.some((e) => e instanceof WebAssembly.RuntimeError), 'caused by the trap');
   assert.equal(value.ok1.choices[0].message.content, 'noch da');
   assert.ok(value.read.error instanceof api.APIConnectionError, String(value.read.error));
   assert.equal(value.ok2.choices[0].message.content, 'noch da');
   assert.deepEqual(unhandled.map(String), []);
-  // The dead instances' timers (timeoutMs defaults to 10 minutes) are cleared: nothing keeps the
-  // process alive.
+  // No timer is left behind (timeoutMs defaults to 10 minutes): nothing keeps the process alive.
   assert.ok(timeouts() <= timersBefore, `${timeouts()} timers now, ${timersBefore} before`);
 });
