@@ -76,7 +76,9 @@ export function lazy(load) {
     init,
     chatCompletion: async (request, options) => {
       await init();
-      return send(request, options);
+      // `return await`: workerd reports an unhandled rejection when an async function returns a
+      // rejected promise (adopted a microtask later), even though the caller handles it.
+      return await send(request, options);
     },
     validateRequest: async (request) => {
       await init();
