@@ -31,6 +31,7 @@ const suites = [
   ['simulator', path.join(root, 'simulator', 'test')],
   ['node', path.join(app, 'node')],
   ['workerd', path.join(app, 'workerd')],
+  ['worker', path.join(app, 'worker')],
   ['browser', path.join(app, 'browser')],
   ['types', path.join(app, 'types')],
 ];
