@@ -161,7 +161,7 @@ test('429 keeps Retry-After; a non-JSON 502 page and a dropped connection become
   }
 });
 
-test('an upstream failure after the stream started reaches the client as an error event', T, async () => {
+test('an upstream failure after the stream started reaches the client as an error event (event: error)', T, async () => {
   const cases = [
     ['error-mid-stream', 3, 'Simulated upstream failure'],
     ['openai-error-mid-stream', 3, 'Simulated upstream failure'],
@@ -170,10 +170,14 @@ test('an upstream failure after the stream started reaches the client as an erro
   for (const [fault, count, message] of cases) {
     const res = await post(worker, ask('Hallo Welt, wie geht es?', { model: `gpt-4o-mini@${fault}`, stream: true }));
     assert.equal(res.status, 200);
-    const events = sseData(await res.text());
-    assert.equal(events.length, count, events.join('|'));
-    assert.equal(JSON.parse(events[1]).object, 'chat.completion.chunk');
-    const last = JSON.parse(events.at(-1));
+    const text = await res.text();
+    const at = text.lastIndexOf('event: error\ndata: ');
+    assert.ok(at > 0, text.slice(-200));
+    const events = sseData(text.slice(0, at));
+    assert.equal(events.length, count - 1, events.join('|'));
+    assert.equal(JSON.parse(events.at(-1)).object, 'chat.completion.chunk');
+    assert.ok(text.endsWith('\n\n') && !text.slice(at).slice(0, -2).includes('\n\n'), 'the error event is the last');
+    const last = JSON.parse(text.slice(at + 'event: error\ndata: '.length, -2));
     assert.deepEqual(Object.keys(last), ['status', 'message']);
     assert.equal(last.status, 'error');
     if (typeof message === 'string') assert.equal(last.message, message);

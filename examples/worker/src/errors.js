@@ -46,7 +46,10 @@ export function toResponse(e, key, extra = {}) {
   return errorResponse(statusOf(e), messageOf(e, key), headers);
 }
 
-/** An error event for a stream that had already started: the client sees it as meinGPT sends it. */
+/**
+ * An error event for a stream that had already started: meinGPT's error object, marked
+ * `event: error` so that OpenAI's clients (which look for `error` fields or that event name) throw too.
+ */
 export function errorEvent(e, key) {
-  return `data: ${JSON.stringify({ status: 'error', message: messageOf(e, key) })}\n\n`;
+  return `event: error\ndata: ${JSON.stringify({ status: 'error', message: messageOf(e, key) })}\n\n`;
 }
