@@ -46,7 +46,7 @@ test('chunks reach the client incrementally, and the bytes are the server’s', 
   assert.equal(text, expected.text);
   // Many separate reads, and the first event arrived long before the paced stream was over.
   assert.ok(events > 15, `${events} events`);
-  assert.ok(reads.length >= events / 2, `${reads.length} reads for ${events} events`);
+  assert.ok(reads.length >= events / 4, `${reads.length} reads for ${events} events`);
   assert.ok(total >= PACING_MS * (events - 2), `the paced stream took ${total} ms`);
   assert.ok(reads[0].at < total / 2, `first data after ${reads[0].at} ms of ${total} ms`);
   assert.ok(reads[0].events < events / 2, `the first read held ${reads[0].events} of ${events} events`);
