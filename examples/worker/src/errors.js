@@ -1,6 +1,14 @@
 // Errors as meinGPT sends them: `{"status":"error","message":"..."}`, with the upstream's HTTP status
 // kept. The API key never leaves the Worker: it is cut out of every message.
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, ValidationError } from 'meingpt-wasm';
+import {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  MeinGPTError,
+  ValidationError,
+} from 'meingpt-wasm';
+import { BodyError } from './body.js';
 
 /** Upstream headers worth passing on with an error (a 429's Retry-After, the request id). */
 const PASSED_ON = ['retry-after', 'retry-after-ms', 'x-request-id'];
@@ -22,15 +30,19 @@ export function statusOf(e) {
   if (e instanceof APIConnectionTimeoutError) return 504;
   if (e instanceof APIConnectionError) return 502;
   if (e instanceof APIError) return Number.isInteger(e.status) && e.status >= 400 && e.status <= 599 ? e.status : 502;
-  if (Number.isInteger(e?.status)) return e.status;
+  if (e instanceof BodyError) return e.status;
   return 500;
 }
 
-/** The message for the client: with the field path for a refused request, the key cut out. */
+/**
+ * The message for the client: the package's or the Worker's own (with the field path for a refused
+ * request), never the text of an unexpected error; the key cut out.
+ */
 export function messageOf(e, key) {
-  let message = typeof e?.message === 'string' && e.message ? e.message : 'Internal error';
+  if (!(e instanceof MeinGPTError || e instanceof BodyError)) return 'Internal error';
+  let message = e.message || e.name;
   if (e instanceof ValidationError && e.param && !message.startsWith(e.param)) message = `${e.param}: ${message}`;
-  if (e instanceof APIConnectionError && !(e instanceof APIUserAbortError)) message = `Upstream connection failed: ${message}`;
+  if (e instanceof APIConnectionError) message = `Upstream connection failed: ${message}`;
   return redact(message, key);
 }
 
