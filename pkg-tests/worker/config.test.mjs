@@ -2,7 +2,7 @@
 // body), the model allowlist, `*` origins, a missing secret, and a key meinGPT refuses.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { bundleWorker, startWorker, post } from './helpers.mjs';
+import { bundleWorker, startWorkers, post } from './helpers.mjs';
 import { startSim, within, KEY, T } from '../node/helpers.mjs';
 
 const LIMIT = 2048;
@@ -54,13 +54,10 @@ before(async () => {
   const bundle = await bundleWorker('worker-config');
   sim = await startSim();
   const base = { MEINGPT_BASE_URL: sim.baseUrl };
-  [strict, noKey, badKey] = await Promise.all([
-    startWorker(bundle, {
-      secret: KEY,
-      vars: { ...base, MAX_BODY_BYTES: String(LIMIT), ALLOWED_MODELS: 'gpt-4o-mini, sonar', ALLOWED_ORIGINS: '*' },
-    }),
-    startWorker(bundle, { vars: base }),
-    startWorker(bundle, { secret: 'sk-invalid', vars: base }),
+  [strict, noKey, badKey] = await startWorkers(bundle, [
+    { secret: KEY, vars: { ...base, MAX_BODY_BYTES: String(LIMIT), ALLOWED_MODELS: 'gpt-4o-mini, sonar', ALLOWED_ORIGINS: '*' } },
+    { vars: base },
+    { secret: 'sk-invalid', vars: base },
   ]);
 }, { timeout: 60_000 });
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { within } from '../node/helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const APP = path.resolve(HERE, '..'); // pkg-tests/
@@ -115,8 +116,23 @@ export async function startWorker(bundle, { vars = {}, secret } = {}) {
     // The simulator listens on 127.0.0.1: workerd refuses loopback outbound unless allowed.
     outboundService: { network: { allow: ['public', 'private', 'local'] } },
   });
-  const url = (await mf.ready).href.replace(/\/$/, '');
-  return { url, mf, dispose: () => mf.dispose() };
+  let ready;
+  try {
+    ready = await within(mf.ready, 25_000, 'workerd start-up');
+  } catch (e) {
+    await mf.dispose().catch(() => {});
+    throw e;
+  }
+  return { url: ready.href.replace(/\/$/, ''), mf, dispose: () => mf.dispose() };
+}
+
+/** Starts several Workers at once; if one fails to start, the others are disposed before rethrowing. */
+export async function startWorkers(bundle, settings) {
+  const results = await Promise.allSettled(settings.map((s) => startWorker(bundle, s)));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (!failed) return results.map((r) => r.value);
+  await Promise.allSettled(results.filter((r) => r.status === 'fulfilled').map((r) => r.value.dispose()));
+  throw failed.reason;
 }
 
 /** POSTs JSON (or a string / stream body) to the worker's chat path. */
