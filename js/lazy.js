@@ -1,9 +1,7 @@
 // The one-time, lazy instantiation every runtime entry shares: the first call loads the wasm,
 // later calls reuse it, and a failed load is retried by the next call.
-import {
-  chatCompletion as rawChatCompletion,
-  validateRequest as rawValidateRequest,
-} from './meingpt_wasm.js';
+import { validateRequest as rawValidateRequest } from './meingpt_wasm.js';
+import { chatCompletion as send } from './client.js';
 
 export function lazy(load) {
   let ready;
@@ -18,7 +16,7 @@ export function lazy(load) {
     init,
     chatCompletion: async (request, options) => {
       await init();
-      return rawChatCompletion(request, options);
+      return send(request, options);
     },
     validateRequest: async (request) => {
       await init();

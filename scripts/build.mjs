@@ -40,7 +40,7 @@ let glueText = readFileSync(glue, 'utf8');
 glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
-for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
+for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }
 rmSync(path.join(pkg, '.gitignore'), { force: true });
@@ -56,7 +56,7 @@ const manifest = {
   keywords: ['meingpt', 'openai', 'chat', 'completions', 'wasm', 'cloudflare-workers', 'sse'],
   engines: { node: '>=18' },
   files: [
-    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js',
+    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js',
     'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE',
   ],
   types: './index.d.ts',
@@ -76,7 +76,7 @@ cpSync(path.join(root, 'README.md'), path.join(pkg, 'README.md'));
 cpSync(path.join(root, 'LICENSE'), path.join(pkg, 'LICENSE'));
 
 const gz = (f) => gzipSync(readFileSync(path.join(pkg, f)), { level: 9 }).length;
-const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js', 'browser.js'];
+const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'browser.js'];
 const total = browserFiles.reduce((n, f) => n + gz(f), 0);
 console.log(
   `wasm: ${statSync(bg).size} B raw, ${gz(`${name}_bg.wasm`)} B gzip; ` +
