@@ -111,33 +111,13 @@ impl<'a> Cursor<'a> {
     /// In an entered object: the next member's key, with the cursor on its value; `None` after
     /// the closing `}`. `first` is true for the first call after entering.
     pub fn next_key(&mut self, first: bool) -> Result<Option<JsonStr<'a>>, JsonError> {
-        let p = &mut self.0;
-        p.ws();
-        if !p.close_or_comma(first, b'}')? {
-            return Ok(None);
-        }
-        p.ws();
-        if p.peek() != Some(b'"') {
-            return Err(p.err("expected a string key"));
-        }
-        let key = p.string()?;
-        p.ws();
-        if p.peek() != Some(b':') {
-            return Err(p.err("expected ':'"));
-        }
-        p.pos += 1;
-        p.ws();
-        Ok(Some(key))
+        self.0.next_key(first)
     }
 
     /// In an entered array: true when another item follows (the cursor is on it), false after
     /// the closing `]`.
     pub fn next_item(&mut self, first: bool) -> Result<bool, JsonError> {
-        let p = &mut self.0;
-        p.ws();
-        let more = p.close_or_comma(first, b']')?;
-        p.ws();
-        Ok(more)
+        self.0.next_item(first)
     }
 
     /// Reads the value at the cursor into a tree.
@@ -334,57 +314,47 @@ impl<'a> Parser<'a> {
     fn array(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
         self.pos += 1;
         let mut items = Vec::with_capacity(4);
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Kind::Array(items));
-        }
-        loop {
-            self.ws();
+        while self.next_item(items.is_empty())? {
             items.push(self.value(depth + 1)?);
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Kind::Array(items));
-                }
-                _ => return Err(self.err("expected ',' or ']'")),
-            }
         }
+        Ok(Kind::Array(items))
     }
 
     fn object(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
         self.pos += 1;
         let mut members = Vec::with_capacity(8);
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Kind::Object(members));
-        }
-        loop {
-            self.ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.err("expected a string key"));
-            }
-            let key = self.string()?;
-            self.ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected ':'"));
-            }
-            self.pos += 1;
-            self.ws();
+        while let Some(key) = self.next_key(members.is_empty())? {
             members.push((key, self.value(depth + 1)?));
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Kind::Object(members));
-                }
-                _ => return Err(self.err("expected ',' or '}'")),
-            }
         }
+        Ok(Kind::Object(members))
+    }
+
+    /// In an object: the next member's key, past its ':'; `None` after the closing `}`.
+    fn next_key(&mut self, first: bool) -> Result<Option<JsonStr<'a>>, JsonError> {
+        self.ws();
+        if !self.close_or_comma(first, b'}')? {
+            return Ok(None);
+        }
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.err("expected a string key"));
+        }
+        let key = self.string()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err(self.err("expected ':'"));
+        }
+        self.pos += 1;
+        self.ws();
+        Ok(Some(key))
+    }
+
+    /// In an array: true when another item follows, false after the closing `]`.
+    fn next_item(&mut self, first: bool) -> Result<bool, JsonError> {
+        self.ws();
+        let more = self.close_or_comma(first, b']')?;
+        self.ws();
+        Ok(more)
     }
 }
 
