@@ -1,4 +1,4 @@
-// A test Worker for faults.test.mjs: runs the shared fault cases, the trap scenario and soak streams
+// A test Worker for robustness.test.mjs: runs the shared fault cases, the trap scenario and soak streams
 // inside workerd, with the package as a Worker imports it. POST / with JSON:
 //   {mode:'case', name, id, apiKey}  -> runCase() of that case
 //   {mode:'trap', apiKey}            -> runTrapScenario() with the package's test-only trap hook

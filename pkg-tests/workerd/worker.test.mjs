@@ -1,21 +1,18 @@
 // meingpt-wasm in workerd (Cloudflare Workers runtime), through Miniflare, WITHOUT nodejs_compat.
 //
-// worker.js is bundled as wrangler bundles a Worker (harness.mjs): esbuild with conditions
-// workerd/worker/browser, ESM, the package's `.wasm` import kept as an external module file copied
-// beside the bundle (wrangler's CompiledWasm rule). The package comes from pkg-tests/node_modules (the installed tarball), resolved
+// worker.js is bundled as wrangler bundles a Worker (wrangler-like.mjs): esbuild with conditions workerd/worker/browser,
+// ESM, the package's `.wasm` import kept as an external module file copied beside the bundle (wrangler's
+// CompiledWasm rule). The package comes from pkg-tests/node_modules (the installed tarball), resolved
 // through its exports map. The Worker calls the simulator on 127.0.0.1 (URL passed as a binding).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundleWorker, startWorker } from './harness.mjs';
+import { APP, ROOT, INSTALLED, bundleLikeWrangler, startInWorkerd } from './wrangler-like.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const APP = path.resolve(HERE, '..'); // pkg-tests/
-const ROOT = path.resolve(APP, '..');
 const OUT = path.join(APP, '.out', 'workerd');
-const INSTALLED = path.join(APP, 'node_modules', 'meingpt-wasm');
 const NOW = 1718000000000;
 const KEY = 'sk-workerd-test-4711';
 const PACING_MS = 25;
@@ -24,8 +21,9 @@ const { startSimulator } = await import(pathToFileURL(path.join(ROOT, 'simulator
 
 let sim;
 let mf;
+let worker;
 let bundleText;
-let metafile;
+let inputs;
 let wasmModuleName;
 
 function post(body) {
@@ -78,22 +76,26 @@ function sseData(text) {
 before(async () => {
   assert.ok(!fs.lstatSync(INSTALLED).isSymbolicLink(), 'meingpt-wasm is installed from the tarball, not linked');
   assert.ok(process.env.MEINGPT_TARBALL, 'run through scripts/test.mjs (MEINGPT_TARBALL set)');
-  const bundle = await bundleWorker(path.join(HERE, 'worker.js'), OUT);
-  metafile = bundle.metafile;
-  wasmModuleName = bundle.wasmModuleName;
-  bundleText = fs.readFileSync(bundle.scriptPath, 'utf8');
+  const bundle = await bundleLikeWrangler({ entry: path.join(HERE, 'worker.js'), outDir: OUT });
+  bundleText = bundle.text;
+  inputs = bundle.inputs;
+  wasmModuleName = bundle.wasm[0]?.name;
+
   sim = await startSimulator({ port: 0, host: '127.0.0.1', now: NOW });
-  mf = await startWorker(bundle.scriptPath, { SIM_URL: sim.url });
+  worker = await startInWorkerd(bundle, {
+    compatibilityDate: '2025-09-01',
+    compatibilityFlags: [],
+    bindings: { SIM_URL: sim.url },
+  });
+  mf = worker.mf;
 }, { timeout: 30000 });
 
 after(async () => {
-  await mf?.dispose();
+  await worker?.dispose();
   await sim?.close();
 }, { timeout: 15000 });
 
 test('the bundle holds the workerd entry of the installed package (no node:, no fetch of the wasm)', { timeout: 10000 }, () => {
-  // esbuild's metafile paths are relative to the working directory.
-  const inputs = Object.keys(metafile.inputs).map((p) => path.resolve(p));
   const fromPkg = inputs.filter((p) => p.startsWith(INSTALLED + path.sep)).map((p) => path.relative(INSTALLED, p)).sort();
   assert.deepEqual(
     fromPkg,
