@@ -3,6 +3,7 @@
 
 mod abort;
 mod errors;
+mod helpers;
 mod options;
 mod stream;
 

@@ -31,6 +31,8 @@ enum Mode {
     Text,
     /// Nothing: read to the end for `finalCompletion()` alone.
     Drain,
+    /// Newline-delimited JSON, one chunk per line (`toReadableStream({format: 'ndjson'})`).
+    Ndjson,
 }
 
 impl Mode {
@@ -39,6 +41,7 @@ impl Mode {
             0 => Mode::Objects,
             1 => Mode::Sse,
             2 => Mode::Text,
+            4 => Mode::Ndjson,
             _ => Mode::Drain,
         }
     }
@@ -264,6 +267,12 @@ impl Inner {
                                 }
                             }
                         }
+                        Mode::Ndjson => {
+                            // A newline inside JSON text is whitespace between tokens.
+                            out.extend(ev.data.bytes().map(|b| if b == b'\n' { b' ' } else { b }));
+                            out.push(b'\n');
+                            *items += 1;
+                        }
                         Mode::Drain => {}
                     }
                 }
@@ -308,7 +317,7 @@ impl Inner {
         self.items = 0;
         let out = core::mem::take(&mut self.out);
         match mode {
-            Mode::Sse => Uint8Array::from(out.as_slice()).into(),
+            Mode::Sse | Mode::Ndjson => Uint8Array::from(out.as_slice()).into(),
             Mode::Drain => JsValue::NULL,
             Mode::Objects | Mode::Text => {
                 let mut out = out;
