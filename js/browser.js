@@ -1,9 +1,12 @@
 // Browsers and bundlers: fetch the wasm beside this file (Vite, esbuild and webpack understand
 // `new URL(..., import.meta.url)`), once, on first use.
 import initWasm from './meingpt_wasm.js';
-import { lazy } from './lazy.js';
+import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
-export const { init, chatCompletion, validateRequest } = lazy(() =>
+export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(() =>
   initWasm({ module_or_path: new URL('./meingpt_wasm_bg.wasm', import.meta.url) }),
 );
+export const runTools = /* @__PURE__ */ later('runTools', chatCompletion);
+export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion);
+export const parse = /* @__PURE__ */ later('parse', chatCompletion);

@@ -4,6 +4,8 @@ import {
   chatCompletion as rawChatCompletion,
   validateRequest as rawValidateRequest,
 } from './meingpt_wasm.js';
+import { toolsFallback } from './errors.js';
+import { ChatCompletionStream, setLoad } from './stream.js';
 
 export function lazy(load) {
   let ready;
@@ -14,15 +16,24 @@ export function lazy(load) {
         ready = undefined;
         throw e;
       }));
+  setLoad(init); // for ChatCompletionStream.fromReadableStream; exported from here so bundlers keep it
   return {
     init,
     chatCompletion: async (request, options) => {
       await init();
-      return rawChatCompletion(request, options);
+      return toolsFallback(rawChatCompletion, request, options);
     },
     validateRequest: async (request) => {
       await init();
       rawValidateRequest(request);
     },
+    ChatCompletionStream,
   };
 }
+
+// tools.js helpers, loaded on first use: bundles that never call them do not ship them.
+export const later = (name, call) => (...args) => import('./tools.js').then((m) => m[name](call, ...args));
+export const laterIterable = (name, call) =>
+  async function* (...args) {
+    yield* (await import('./tools.js'))[name](call, ...args);
+  };

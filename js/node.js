@@ -1,10 +1,13 @@
 // Node (ESM): read the wasm beside this file and compile it once, on first use.
 import { readFile } from 'node:fs/promises';
 import { initSync } from './meingpt_wasm.js';
-import { lazy } from './lazy.js';
+import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
-export const { init, chatCompletion, validateRequest } = lazy(async () => {
+export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(async () => {
   const bytes = await readFile(new URL('./meingpt_wasm_bg.wasm', import.meta.url));
   initSync({ module: await WebAssembly.compile(bytes) });
 });
+export const runTools = /* @__PURE__ */ later('runTools', chatCompletion);
+export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion);
+export const parse = /* @__PURE__ */ later('parse', chatCompletion);

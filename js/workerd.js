@@ -2,9 +2,12 @@
 // compile wasm from bytes at run time).
 import wasmModule from './meingpt_wasm_bg.wasm';
 import { initSync } from './meingpt_wasm.js';
-import { lazy } from './lazy.js';
+import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
-export const { init, chatCompletion, validateRequest } = lazy(() => {
+export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(() => {
   initSync({ module: wasmModule });
 });
+export const runTools = /* @__PURE__ */ later('runTools', chatCompletion);
+export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion);
+export const parse = /* @__PURE__ */ later('parse', chatCompletion);

@@ -40,7 +40,8 @@ let glueText = readFileSync(glue, 'utf8');
 glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
-for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
+const helperFiles = ['tools.js', 'rehydrate.js']; // loaded on first use of runTools/parse/fromReadableStream
+for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts', ...helperFiles]) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }
 rmSync(path.join(pkg, '.gitignore'), { force: true });
@@ -57,7 +58,7 @@ const manifest = {
   engines: { node: '>=18' },
   files: [
     `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js',
-    'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE',
+    'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE', ...helperFiles,
   ],
   types: './index.d.ts',
   exports: {
@@ -82,4 +83,5 @@ console.log(
   `wasm: ${statSync(bg).size} B raw, ${gz(`${name}_bg.wasm`)} B gzip; ` +
     `browser load (wasm + JS): ${total} B gzip (${(total / 1024).toFixed(1)} KiB)`,
 );
+console.log(`helpers, loaded on first use: ${helperFiles.map((f) => `${f} ${gz(f)} B gzip`).join(', ')}`);
 console.log(`files: ${readdirSync(pkg).join(' ')}`);

@@ -9,7 +9,6 @@ pub mod accumulate;
 pub mod error;
 pub mod json;
 pub mod num;
-pub mod pattern;
 pub mod retry;
 pub mod schema;
 pub mod sse;

@@ -1,53 +1,28 @@
-//! The wasm side of the helpers (issue 6): schema checks for `parse()` and `runTools()`, and
-//! stream cores over bodies the caller hands in (`ChatCompletionStream.fromReadableStream()`).
+//! The wasm side of the helpers of `js/tools.js`: schema checks for `parse()` and `runTools()`.
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
-use web_sys::ReadableStreamDefaultReader;
 
-use super::abort::Abort;
-use super::errors::{to_js, Failure};
-use super::StreamCore;
-use crate::{error, schema};
+use crate::schema;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS engine's own RegExp: `pattern` is ECMA-262 syntax, so this is exact.
+    type RegExp;
+    #[wasm_bindgen(constructor, catch)]
+    fn new(pattern: &str, flags: &str) -> Result<RegExp, JsValue>;
+    #[wasm_bindgen(method)]
+    fn test(this: &RegExp, text: &str) -> bool;
+}
 
 /// Checks the JSON text `value` against the JSON Schema text `schema`: `undefined` when it
 /// matches, else `[pointer, message]`.
 #[wasm_bindgen(js_name = checkSchema)]
 pub fn check_schema(schema: &str, value: &str) -> JsValue {
-    match schema::check(schema, value) {
+    // A pattern the engine refuses is not checked (as validators treat unknown formats).
+    let mut matcher = |p: &str, s: &str| RegExp::new(p, "u").ok().map(|re| re.test(s));
+    match schema::check(schema, value, &mut matcher) {
         Ok(()) => JsValue::UNDEFINED,
         Err(e) => Array::of2(&e.pointer.into(), &e.message.into()).into(),
-    }
-}
-
-/// The error a non-2xx response with this body stands for (the class chosen by status).
-#[wasm_bindgen(js_name = httpError)]
-pub fn http_error(status: u16, text: &str, headers: JsValue) -> JsValue {
-    Failure {
-        error: error::from_status(status, text, ""),
-        body: js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text)),
-        headers,
-        cause: JsValue::UNDEFINED,
-    }
-    .into_js()
-}
-
-#[wasm_bindgen]
-impl StreamCore {
-    /// A core reading Server-Sent Events from `reader` (a body the caller already has), with no
-    /// idle timeout; `status` is reported by errors sent inside the stream.
-    #[wasm_bindgen(js_name = fromReader)]
-    pub fn from_reader(
-        reader: ReadableStreamDefaultReader,
-        status: u16,
-    ) -> Result<StreamCore, JsValue> {
-        let abort = Abort::new(None).map_err(to_js)?;
-        Ok(StreamCore::new(
-            reader,
-            abort,
-            f64::INFINITY,
-            status,
-            String::new(),
-        ))
     }
 }
