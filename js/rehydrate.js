@@ -18,23 +18,33 @@ export async function rehydrate(load, body, response, options) {
   }
   if (!load) throw new MeinGPTError('import ChatCompletionStream from the meingpt-wasm package');
   await load();
-  const answer = {
+  const answer = (signal) => ({
     status: response?.status ?? 200,
     headers: response?.headers,
-    body: { getReader: () => framed(body.getReader()) },
+    body: { getReader: () => framed(body.getReader(), signal) },
     text: () => response.text(),
-  };
-  return chatCompletion(REQUEST, { signal: options?.signal, timeoutMs: options?.timeoutMs, maxRetries: 0, fetch: async () => answer });
+  });
+  const fetch = async (url, init) => answer(init.signal);
+  return chatCompletion(REQUEST, { signal: options?.signal, timeoutMs: options?.timeoutMs, maxRetries: 0, fetch });
 }
 
-/** A reader giving SSE bytes: SSE passes through, NDJSON (first byte `{`) gets `data: ` lines. */
-function framed(reader) {
+/**
+ * A reader giving SSE bytes: SSE passes through, NDJSON (first byte `{`) gets `data: ` lines.
+ * A read fails when `signal` aborts (the caller's signal, abort() or the idle timeout).
+ */
+function framed(reader, signal) {
   let ndjson; // undefined until the first byte that is not whitespace or a BOM
   let lineStart = true;
   let ended = false;
+  const aborted = new Promise((_, reject) => {
+    const fail = () => reject(signal.reason);
+    if (signal.aborted) fail();
+    signal.addEventListener('abort', fail);
+  });
+  aborted.catch(() => {});
   return {
     async read() {
-      const r = await reader.read();
+      const r = await Promise.race([reader.read(), aborted]);
       if (r.done) {
         if (ndjson && !lineStart && !ended) {
           ended = true;
@@ -53,7 +63,11 @@ function framed(reader) {
       if (!ndjson) return { done: false, value: v };
       const parts = [];
       for (let i = 0; i < v.length; ) {
-        if (lineStart) parts.push(DATA);
+        if (lineStart) {
+          while (v[i] === 10 || v[i] === 13) i += 1; // blank lines are no events
+          if (i === v.length) break;
+          parts.push(DATA);
+        }
         const j = v.indexOf(10, i);
         lineStart = j >= 0;
         parts.push(v.subarray(i, lineStart ? j : v.length));
