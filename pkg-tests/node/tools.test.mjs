@@ -12,6 +12,9 @@ import {
   APIUserAbortError,
   APIConnectionTimeoutError,
 } from 'meingpt-wasm';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { T, startSim, opts, uid, logFor, fault, rejection, within, collect, fakeFetch, assertErrorClass, assertHealthy } from './helpers.mjs';
 
 let sim;
@@ -316,4 +319,27 @@ test('ToolsNotSupportedError only for a 400 about tools, to a request with tools
   const e3 = await rejection(chatCompletion(ask('x', { tools }), fake(f)));
   assertErrorClass(e3, ToolsNotSupportedError);
   assert.equal(e3.message, 'tools are not supported');
+});
+
+test('a bundle that does not use runTools, runToolsStream or parse does not ship tools.js', T, async () => {
+  const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const esbuild = createRequire(path.join(app, '..', 'package.json'))('esbuild');
+  const bundle = async (names) => {
+    const r = await esbuild.build({
+      stdin: { contents: `import { ${names} } from 'meingpt-wasm'; console.log(${names});`, resolveDir: app },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
+    return r.outputFiles[0].text;
+  };
+  const MARK = 'maxSteps must be a whole number'; // a string only tools.js holds
+  for (const names of ['chatCompletion', 'chatCompletion, ChatCompletionStream, ValidationError']) {
+    assert.ok(!(await bundle(names)).includes(MARK), names);
+  }
+  for (const names of ['runTools', 'runToolsStream', 'parse']) {
+    assert.ok((await bundle(names)).includes(MARK), names);
+  }
 });
