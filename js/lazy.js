@@ -1,9 +1,7 @@
 // The one-time, lazy instantiation every runtime entry shares: the first call loads the wasm,
 // later calls reuse it, and a failed load is retried by the next call.
-import {
-  chatCompletion as rawChatCompletion,
-  validateRequest as rawValidateRequest,
-} from './meingpt_wasm.js';
+import { validateRequest as rawValidateRequest } from './meingpt_wasm.js';
+import { chatCompletion as send } from './client.js';
 import { toolsFallback } from './errors.js';
 import { ChatCompletionStream, setLoad } from './stream.js';
 
@@ -21,7 +19,7 @@ export function lazy(load) {
     init,
     chatCompletion: async (request, options) => {
       await init();
-      return toolsFallback(rawChatCompletion, request, options);
+      return toolsFallback(send, request, options);
     },
     validateRequest: async (request) => {
       await init();

@@ -1,16 +1,16 @@
-// ChatCompletionStream.fromReadableStream / fromResponse, loaded on first use. The body goes
-// through the very path of a server's answer: chatCompletion with a fetch that returns it, so the
-// Rust StreamCore decodes it, HTTP errors get their classes and messages, and the stream is a
-// full ChatCompletionStream. NDJSON (one chunk per line, as openai-node's
-// Stream.fromReadableStream reads it) is framed as SSE first, so the same decoder reads both.
-import { chatCompletion } from './meingpt_wasm.js';
+// ChatCompletionStream.fromReadableStream / fromResponse, loaded on first use. The body is read
+// as a server's answer is: the Rust StreamCore decodes it, HTTP errors get their classes and
+// messages (httpError), and the stream is a full ChatCompletionStream. NDJSON (one chunk per line,
+// as openai-node's Stream.fromReadableStream reads it) is framed as SSE first, so the same decoder
+// reads both.
+import { StreamCore, httpError, connectionError } from './meingpt_wasm.js';
+import { Link } from './client.js';
+import { ChatCompletionStream } from './stream.js';
 import { MeinGPTError, ValidationError } from './errors.js';
 
 const enc = new TextEncoder();
 const DATA = enc.encode('data: ');
 const END = enc.encode('\n\n');
-/** Checked and never sent: the fetch below answers it. */
-const REQUEST = { model: 'rehydrated', messages: [{ role: 'user', content: '-' }], stream: true };
 
 export async function rehydrate(load, body, response, options) {
   if (typeof body?.getReader !== 'function') {
@@ -18,14 +18,13 @@ export async function rehydrate(load, body, response, options) {
   }
   if (!load) throw new MeinGPTError('import ChatCompletionStream from the meingpt-wasm package');
   await load();
-  const answer = (signal) => ({
-    status: response?.status ?? 200,
-    headers: response?.headers,
-    body: { getReader: () => framed(body.getReader(), signal) },
-    text: () => response.text(),
-  });
-  const fetch = async (url, init) => answer(init.signal);
-  return chatCompletion(REQUEST, { signal: options?.signal, timeoutMs: options?.timeoutMs, maxRetries: 0, fetch });
+  const status = response?.status ?? 200;
+  if (!(status >= 200 && status < 300)) throw httpError(status, await response.text(), response.headers, '');
+  const signal = options?.signal;
+  if (signal?.aborted) throw connectionError(1, '', undefined, '');
+  const link = new Link(signal);
+  const reader = framed(body.getReader(), link.controller.signal);
+  return new ChatCompletionStream(new StreamCore(status, ''), reader, link, options?.timeoutMs ?? 600000);
 }
 
 /**

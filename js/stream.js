@@ -1,6 +1,6 @@
-// ChatCompletionStream: the JS face of the Rust StreamCore. wasm-bindgen cannot give a class
-// `Symbol.asyncIterator` or build ReadableStreams with callbacks, so this file does only that:
-// each method asks the core for one batch per network read, already shaped for that method.
+// ChatCompletionStream: reads the response body and hands each network read to the Rust
+// StreamCore, which decodes it and answers with one batch shaped for the way the stream is read
+// (chunk objects as one JSON array text, SSE bytes, or content deltas).
 import { MeinGPTError } from './errors.js';
 
 const OBJECTS = 0;
@@ -17,13 +17,23 @@ export const setLoad = (l) => {
 
 export class ChatCompletionStream {
   #core;
+  #reader;
+  #link;
+  #idleMs;
   #read = false;
+  #open = true;
+  #ended = false;
+  #wanted = false;
+  #failure;
   #settle;
   #final;
 
   /** @internal Streams come from chatCompletion(); this constructor is not public API. */
-  constructor(core) {
+  constructor(core, reader, link, idleMs) {
     this.#core = core;
+    this.#reader = reader;
+    this.#link = link;
+    this.#idleMs = idleMs;
     this.#final = new Promise((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -47,41 +57,108 @@ export class ChatCompletionStream {
     this.#read = true;
   }
 
-  async #next(mode) {
-    let batch;
-    try {
-      batch = await this.#core.next(mode);
-    } catch (e) {
-      this.#settle.reject(e);
-      throw e;
+  // Stops reading: cancels the body (which closes the connection). The fetch controller is left
+  // alone: aborting a fetch whose body is cancelled makes workerd report an unhandled rejection.
+  #close() {
+    if (this.#open) {
+      this.#open = false;
+      this.#link.close();
+      this.#reader.cancel().catch(() => {});
     }
-    if (batch === undefined) {
+  }
+
+  // The stream is over (read to the end, failed or aborted). The completion is only built when
+  // someone asks for it: it can be as large as the whole answer.
+  #finish() {
+    this.#ended = true;
+    if (this.#wanted) {
       try {
+        if (this.#failure) throw this.#failure;
         this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
       } catch (e) {
         this.#settle.reject(e);
       }
     }
-    return batch;
+  }
+
+  /** The next batch for `mode`, or undefined at the end. */
+  async #next(mode) {
+    const core = this.#core;
+    try {
+      for (;;) {
+        const batch = core.take(mode);
+        if (batch !== false) {
+          if (batch === undefined) {
+            this.#close();
+            this.#finish();
+          }
+          return batch;
+        }
+        let r;
+        this.#link.arm(this.#idleMs);
+        try {
+          r = await this.#reader.read();
+        } catch (e) {
+          core.fail(this.#link.why, e);
+          continue;
+        } finally {
+          this.#link.disarm();
+        }
+        if (r.done) core.end(mode);
+        else if (!(r.value instanceof Uint8Array)) core.fail(0, 'the response body yielded something that is not bytes');
+        else if (core.feed(r.value, mode)) this.#close();
+      }
+    } catch (e) {
+      this.#failure ??= e;
+      this.#close();
+      this.#finish();
+      throw e;
+    }
   }
 
   [Symbol.asyncIterator]() {
     this.#claim();
-    return this.#iterate();
-  }
-
-  async *#iterate() {
-    let finished = false;
-    try {
-      for (;;) {
-        const batch = await this.#next(OBJECTS);
-        if (batch === undefined) break;
-        yield* JSON.parse(batch);
+    // A hand-made iterator: one resolved promise per chunk, cheaper than an async generator's
+    // queue. Chunks come a network read's worth at a time (one JSON.parse each).
+    let items = [];
+    let i = 0;
+    let ended = false;
+    const stop = () => {
+      if (!ended) {
+        ended = true;
+        this.abort();
       }
-      finished = true;
-    } finally {
-      if (!finished) this.abort();
-    }
+    };
+    return {
+      next: async () => {
+        while (i >= items.length) {
+          if (ended) return { value: undefined, done: true };
+          let batch;
+          try {
+            batch = await this.#next(OBJECTS);
+          } catch (e) {
+            stop();
+            throw e;
+          }
+          if (batch === undefined) {
+            ended = true;
+            return { value: undefined, done: true };
+          }
+          items = JSON.parse(batch);
+          i = 0;
+        }
+        const value = items[i];
+        items[i++] = undefined;
+        return { value, done: false };
+      },
+      return: async () => {
+        stop();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /** Server-Sent Events bytes, ready for `new Response(...)`; or NDJSON, one chunk per line. */
@@ -127,6 +204,10 @@ export class ChatCompletionStream {
    * has started by the next turn of the event loop, it reads the stream itself.
    */
   finalCompletion() {
+    if (!this.#wanted) {
+      this.#wanted = true;
+      if (this.#ended) this.#finish();
+    }
     setTimeout(() => {
       if (this.#read) return;
       this.#read = true;
@@ -139,16 +220,8 @@ export class ChatCompletionStream {
 
   /** Stops reading and closes the connection; finalCompletion() then rejects unless it had ended. */
   abort() {
-    this.#core.abort();
-    try {
-      this.#settle.resolve(JSON.parse(this.#core.finalCompletion()));
-    } catch (e) {
-      this.#settle.reject(e);
-    }
+    this.#core.fail(1);
+    this.#close();
+    this.#finish();
   }
-}
-
-/** Called from Rust with a StreamCore. */
-export function wrapStream(core) {
-  return new ChatCompletionStream(core);
 }

@@ -41,7 +41,7 @@ glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
 const helperFiles = ['tools.js', 'rehydrate.js']; // loaded on first use of runTools/parse/fromReadableStream
-for (const f of ['errors.js', 'stream.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts', ...helperFiles]) {
+for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts', ...helperFiles]) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }
 rmSync(path.join(pkg, '.gitignore'), { force: true });
@@ -57,7 +57,7 @@ const manifest = {
   keywords: ['meingpt', 'openai', 'chat', 'completions', 'wasm', 'cloudflare-workers', 'sse'],
   engines: { node: '>=18' },
   files: [
-    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js',
+    `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js',
     'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE', ...helperFiles,
   ],
   types: './index.d.ts',
@@ -77,7 +77,7 @@ cpSync(path.join(root, 'README.md'), path.join(pkg, 'README.md'));
 cpSync(path.join(root, 'LICENSE'), path.join(pkg, 'LICENSE'));
 
 const gz = (f) => gzipSync(readFileSync(path.join(pkg, f)), { level: 9 }).length;
-const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'lazy.js', 'exports.js', 'browser.js'];
+const browserFiles = [`${name}_bg.wasm`, `${name}.js`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'browser.js'];
 const total = browserFiles.reduce((n, f) => n + gz(f), 0);
 console.log(
   `wasm: ${statSync(bg).size} B raw, ${gz(`${name}_bg.wasm`)} B gzip; ` +

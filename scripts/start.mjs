@@ -1,53 +1,112 @@
-// `npm start`: the meinGPT simulator serving a minimal demo page on 127.0.0.1 (the full demo is
-// the next step). With MEINGPT_API_KEY set, the page talks to the real service instead, through
-// a small proxy here that adds the key, so the key never reaches the browser.
+// `npm start` (after setup and build): the demo page (www/) and the package (pkg/, under /pkg/) on
+// 127.0.0.1, talking to the meinGPT simulator. With MEINGPT_API_KEY set, the page talks to the real
+// service (MEINGPT_BASE_URL, default meinGPT) through a proxy here that adds the key, so the key never
+// reaches the browser; the simulator stays reachable under /sim/.
+// PORT picks the port (default 8787, the origin examples/worker allows; taken -> a free one); the URL
+// is printed once listening.
 import http from 'node:http';
 import path from 'node:path';
+import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { startSimulator } from '../simulator/server.mjs';
 import { root } from './lib.mjs';
 
-const port = Number(process.env.PORT ?? 8787);
-const key = process.env.MEINGPT_API_KEY;
-const upstream = (process.env.MEINGPT_BASE_URL ?? 'https://app.meingpt.com/api/openai/v1').replace(/\/+$/, '');
-const sim = await startSimulator({
-  port: key ? 0 : port,
+const wantPort = Number(process.env.PORT ?? 8787);
+const key = process.env.MEINGPT_API_KEY?.trim();
+const upstream = (process.env.MEINGPT_BASE_URL || 'https://app.meingpt.com/api/openai/v1').replace(/\/+$/, '');
+const simOpts = {
   pacingMs: 30,
   staticDir: path.join(root, 'www'),
   staticRoutes: { '/pkg/': path.join(root, 'pkg') },
-});
+};
+const API = '/api/openai/v1/';
+const SIM = '/sim/';
+const PASS_BACK = ['content-type', 'retry-after', 'retry-after-ms', 'x-request-id'];
 
-let server;
-if (key) {
-  server = http.createServer(async (req, res) => {
-    const api = '/api/openai/v1/';
-    const target = req.url.startsWith(api) ? `${upstream}/${req.url.slice(api.length)}` : `${sim.url}${req.url}`;
-    const headers = { 'content-type': req.headers['content-type'] ?? 'application/json' };
-    if (req.url.startsWith(api)) headers.authorization = `Bearer ${key}`;
-    const ac = new AbortController();
-    res.on('close', () => ac.abort());
+/** Listens on `port`, or on a free port when it is taken; resolves to the port. */
+async function listen(start) {
+  for (const port of [wantPort, 0]) {
     try {
-      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Readable.toWeb(req);
-      const r = await fetch(target, { method: req.method, headers, body, duplex: 'half', signal: ac.signal });
-      res.writeHead(r.status, {
-        'content-type': r.headers.get('content-type') ?? 'application/octet-stream',
-        'cache-control': 'no-cache',
-      });
-      if (r.body) for await (const chunk of r.body) res.write(chunk);
-      res.end();
+      return await start(port);
     } catch (e) {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: 'error', message: `proxy: ${e.message}` }));
+      if (e.code !== 'EADDRINUSE' || port === 0) throw e;
+      console.log(`port ${port} is in use, picking a free one`);
+    }
+  }
+}
+
+/** Forwards one request to `target`, streaming the answer back as it arrives. */
+async function forward(req, res, target, headers) {
+  const ac = new AbortController();
+  res.on('close', () => ac.abort());
+  try {
+    const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Readable.toWeb(req);
+    const r = await fetch(target, { method: req.method, headers, body, duplex: 'half', signal: ac.signal, redirect: 'manual' });
+    const out = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
+    for (const h of PASS_BACK) if (r.headers.has(h)) out[h] = r.headers.get(h);
+    res.writeHead(r.status, out);
+    res.flushHeaders();
+    if (r.body) {
+      for await (const chunk of r.body) if (!res.write(chunk)) await once(res, 'drain');
+    }
+    res.end();
+  } catch (e) {
+    if (res.headersSent) res.destroy();
+    else {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'error', message: `dev server proxy: ${e.cause?.code ?? e.message}` }));
+    }
+  }
+}
+
+function requestHeaders(req, names) {
+  const out = {};
+  for (const h of names) if (typeof req.headers[h] === 'string') out[h] = req.headers[h];
+  return out;
+}
+
+let sim;
+let server;
+let url;
+if (!key) {
+  sim = await listen((port) => startSimulator({ ...simOpts, port }));
+  url = `${sim.url}/`;
+  console.log(`meinGPT demo on the simulator: ${url}`);
+} else {
+  sim = await startSimulator({ ...simOpts, port: 0 });
+  server = http.createServer((req, res) => {
+    const u = req.url ?? '/';
+    if (u.startsWith(API)) {
+      // The real service: only the body's type travels, plus the key from this server's environment.
+      const headers = { ...requestHeaders(req, ['content-type', 'accept']), authorization: `Bearer ${key}` };
+      forward(req, res, `${upstream}/${u.slice(API.length)}`, headers);
+    } else if (u === '/config.json') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ mode: 'proxy', upstream }));
+    } else {
+      // The simulator (under /sim/) and the static files: passed through with their own headers.
+      const { host, connection, 'content-length': _len, 'transfer-encoding': _te, ...headers } = req.headers;
+      forward(req, res, `${sim.url}${u.startsWith(SIM) ? u.slice(SIM.length - 1) : u}`, headers);
     }
   });
-  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
-  console.log(`meinGPT demo (real service at ${upstream}, key kept on this server): http://127.0.0.1:${port}/`);
-} else {
-  console.log(`meinGPT demo (simulator): ${sim.url}/`);
+  const port = await listen(
+    (p) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve(server.address().port);
+        });
+      }),
+  );
+  url = `http://127.0.0.1:${port}/`;
+  console.log(`meinGPT demo on the real service (${upstream}, key kept on this server): ${url}`);
 }
 console.log('Press Ctrl+C to stop.');
+
 const stop = () => {
   server?.close();
+  server?.closeAllConnections();
   sim.close().then(() => process.exit(0));
 };
 process.on('SIGINT', stop);

@@ -29,10 +29,13 @@ run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-loc
 
 const suites = [
   ['simulator', path.join(root, 'simulator', 'test')],
+  ['differential', path.join(root, 'tests', 'differential')],
   ['node', path.join(app, 'node')],
   ['workerd', path.join(app, 'workerd')],
   ['browser', path.join(app, 'browser')],
+  ['demo', path.join(app, 'demo')],
   ['types', path.join(app, 'types')],
+  ['size', path.join(app, 'size')],
 ];
 for (const [name, dir] of suites) {
   if (!want(name) || !existsSync(dir)) continue;

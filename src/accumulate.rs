@@ -5,8 +5,15 @@
 //! Only what the final object needs is kept: joined text, tool calls, usage, the last top-level
 //! extras; chunk objects themselves are dropped as soon as they are read.
 
-use crate::json::{JsonStr, Value};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::json::{Cursor, JsonError, JsonStr, Value};
 use crate::types::chunk::{self, ChoiceDelta};
+
+/// Most choices, and tool calls per choice, kept (OpenAI allows 128 choices); entries past it are
+/// dropped, so hostile chunks cannot make each insertion slower and slower.
+const MAX_ENTRIES: usize = 1024;
 
 /// Builds the final completion from a stream's chunks.
 #[derive(Debug, Default)]
@@ -40,18 +47,35 @@ struct ToolCall {
 }
 
 /// Keeps the raw text of the latest non-null value, reusing the buffer (most chunks repeat it).
-fn set_raw(slot: &mut Option<String>, v: Option<&Value<'_>>) {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
+fn set_raw(slot: &mut Option<String>, raw: &str) {
+    if raw == "null" {
         return;
-    };
+    }
     match slot {
-        Some(s) if s == v.raw => {}
+        Some(s) if s == raw => {}
         Some(s) => {
             s.clear();
-            s.push_str(v.raw);
+            s.push_str(raw);
         }
-        None => *slot = Some(v.raw.into()),
+        None => *slot = Some(raw.into()),
     }
+}
+
+fn set_value(slot: &mut Option<String>, v: Option<&Value<'_>>) {
+    if let Some(v) = v {
+        set_raw(slot, v.raw);
+    }
+}
+
+/// What reading one chunk found besides what it added.
+#[derive(Debug, Default)]
+pub struct ChunkRead<'a> {
+    /// Choice 0's content delta, if any.
+    pub delta: Option<JsonStr<'a>>,
+    /// The message when the chunk is an error object (`{"status":"error",...}` or `{"error":...}`).
+    pub error: Option<String>,
+    /// A top-level `message` string, if any.
+    pub message: Option<JsonStr<'a>>,
 }
 
 impl Accumulator {
@@ -68,41 +92,92 @@ impl Accumulator {
     /// Adds one parsed chunk and returns its content delta for choice 0, if any. Values that are
     /// not objects are ignored.
     pub fn add<'a>(&mut self, c: &Value<'a>) -> Option<JsonStr<'a>> {
-        if !c.is_object() {
-            return None;
+        self.add_text(c.raw).ok().and_then(|r| r.delta)
+    }
+
+    /// Reads one chunk's JSON text and adds it: the hot path of a stream. The text is checked as
+    /// `JSON.parse` would check it, but only the parts a completion needs are built (each choice);
+    /// the other members are checked and kept as text. Values that are not objects are checked
+    /// and ignored.
+    pub fn add_text<'a>(&mut self, src: &'a str) -> Result<ChunkRead<'a>, JsonError> {
+        let mut read = ChunkRead::default();
+        let mut c = Cursor::new(src);
+        if !c.enter_object() {
+            c.skip()?;
+            c.end()?;
+            return Ok(read);
         }
         self.seen = true;
-        set_raw(&mut self.id, c.get("id"));
-        set_raw(&mut self.created, c.get("created"));
-        set_raw(&mut self.model, c.get("model"));
-        set_raw(&mut self.usage, c.get("usage"));
-        for (k, v) in chunk::extra_members(c) {
-            match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
-                Some(e) if e.1 == v.raw => {}
-                Some(e) => {
-                    e.1.clear();
-                    e.1.push_str(v.raw);
+        let (mut error, mut status) = (None, None);
+        let mut first = true;
+        // One pass over the members; a later duplicate wins, as in `JSON.parse`.
+        while let Some(k) = c.next_key(first)? {
+            first = false;
+            k.with_key(|key| -> Result<(), JsonError> {
+                match key {
+                    "choices" => {
+                        if c.enter_array() {
+                            read.delta = self.add_choices(&mut c)?;
+                        } else {
+                            c.skip()?;
+                        }
+                    }
+                    "error" => error = Some(c.value()?),
+                    "status" => status = Some(c.value()?),
+                    "message" => read.message = c.value()?.as_str(),
+                    _ => {
+                        let raw = c.skip()?;
+                        match key {
+                            "id" => set_raw(&mut self.id, raw),
+                            "created" => set_raw(&mut self.created, raw),
+                            "model" => set_raw(&mut self.model, raw),
+                            "usage" => set_raw(&mut self.usage, raw),
+                            "object" => {}
+                            _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
+                                Some(e) if e.1 == raw => {}
+                                Some(e) => {
+                                    e.1.clear();
+                                    e.1.push_str(raw);
+                                }
+                                None => self.extras.push((k.raw().into(), raw.into())),
+                            },
+                        }
+                    }
                 }
-                None => self.extras.push((k.raw().into(), v.raw.into())),
-            }
+                Ok(())
+            })?;
         }
+        c.end()?;
+        read.error = crate::error::error_message(error.as_ref(), status.as_ref(), read.message);
+        Ok(read)
+    }
+
+    /// The items of an entered `choices` array; returns choice 0's content delta.
+    fn add_choices<'a>(&mut self, c: &mut Cursor<'a>) -> Result<Option<JsonStr<'a>>, JsonError> {
         let mut first = None;
-        for d in chunk::choices(c) {
-            if d.index == 0 {
-                first = d.content;
+        let mut pos = 0;
+        while c.next_item(pos == 0)? {
+            let v = c.value()?;
+            if pos < 65_536 && v.is_object() {
+                let d = chunk::choice(&v, pos);
+                if d.index == 0 {
+                    first = d.content;
+                }
+                self.add_choice(d);
             }
-            self.add_choice(d);
+            pos += 1;
         }
-        first
+        Ok(first)
     }
 
     fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
         // Kept in index order, so the result needs no sort.
-        let pos = match self.choices.iter().position(|c| c.index >= d.index) {
-            Some(p) if self.choices.get(p).is_some_and(|c| c.index == d.index) => p,
-            found => {
-                let p = found.unwrap_or(self.choices.len());
-                self.choices.insert(
+        let pos = match self.choices.binary_search_by_key(&d.index, |c| c.index) {
+            Ok(p) => p,
+            Err(_) if self.choices.len() >= MAX_ENTRIES => return,
+            Err(p) => {
+                insert_at(
+                    &mut self.choices,
                     p,
                     Choice {
                         index: d.index,
@@ -115,7 +190,7 @@ impl Accumulator {
         let Some(ch) = self.choices.get_mut(pos) else {
             return;
         };
-        set_raw(&mut ch.role, d.role);
+        set_value(&mut ch.role, d.role);
         if let Some(s) = d.content {
             ch.content.get_or_insert_with(String::new).push_str(s.raw());
         }
@@ -125,15 +200,14 @@ impl Accumulator {
                 slot.get_or_insert_with(String::new).push_str(s.raw());
             }
         }
-        set_raw(&mut ch.finish_reason, d.finish_reason);
+        set_value(&mut ch.finish_reason, d.finish_reason);
         for t in d.tool_calls {
-            let tc = match ch.tool_calls.iter().position(|x| x.index >= t.index) {
-                Some(p) if ch.tool_calls.get(p).is_some_and(|x| x.index == t.index) => {
-                    ch.tool_calls.get_mut(p)
-                }
-                found => {
-                    let p = found.unwrap_or(ch.tool_calls.len());
-                    ch.tool_calls.insert(
+            let tc = match ch.tool_calls.binary_search_by_key(&t.index, |x| x.index) {
+                Ok(p) => ch.tool_calls.get_mut(p),
+                Err(_) if ch.tool_calls.len() >= MAX_ENTRIES => continue,
+                Err(p) => {
+                    insert_at(
+                        &mut ch.tool_calls,
                         p,
                         ToolCall {
                             index: t.index,
@@ -144,8 +218,8 @@ impl Accumulator {
                 }
             };
             let Some(tc) = tc else { continue };
-            set_raw(&mut tc.id, t.id);
-            set_raw(&mut tc.kind, t.kind);
+            set_value(&mut tc.id, t.id);
+            set_value(&mut tc.kind, t.kind);
             if let Some(n) = t.name {
                 tc.name.push_str(n.raw());
             }
@@ -161,7 +235,34 @@ impl Accumulator {
         if !self.seen {
             return None;
         }
-        let mut o = String::with_capacity(256);
+        // Sized up front: the content may be megabytes, and doubling would leave copies behind.
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let extras: usize = self.extras.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+        let choices: usize = self
+            .choices
+            .iter()
+            .map(|c| {
+                let calls: usize = c
+                    .tool_calls
+                    .iter()
+                    .map(|t| opt(&t.id) + opt(&t.kind) + t.name.len() + t.arguments.len() + 64)
+                    .sum();
+                opt(&c.role)
+                    + opt(&c.content)
+                    + c.refusal.as_ref().map_or(0, opt)
+                    + opt(&c.finish_reason)
+                    + calls
+                    + 128
+            })
+            .sum();
+        let cap = 128
+            + opt(&self.id)
+            + opt(&self.created)
+            + opt(&self.model)
+            + opt(&self.usage)
+            + extras
+            + choices;
+        let mut o = String::with_capacity(cap);
         o.push_str("{\"id\":");
         o.push_str(self.id.as_deref().unwrap_or("\"\""));
         o.push_str(",\"object\":\"chat.completion\",\"created\":");
@@ -187,7 +288,16 @@ impl Accumulator {
             o.push_str(u);
         }
         o.push('}');
+        debug_assert!(o.capacity() == cap, "the size estimate was too small");
         Some(o)
+    }
+}
+
+/// `Vec::insert` without its panic path (`p` is never past the end here).
+fn insert_at<T>(v: &mut Vec<T>, p: usize, item: T) {
+    v.push(item);
+    if let Some(tail) = v.get_mut(p..) {
+        tail.rotate_right(1);
     }
 }
 
@@ -326,6 +436,55 @@ mod tests {
     }
 
     #[test]
+    fn many_choices_and_tool_calls_in_any_order_come_out_sorted() {
+        // Choices and tool calls are found by binary search (a linear scan made a chunk with
+        // 65,536 choices take seconds); order and merging must not change.
+        let n = 300u32;
+        let order = |i: u32| (i * 7919) % n; // a permutation of 0..n
+        let mut a = Accumulator::new();
+        for round in 0..2 {
+            let mut c = String::from(r#"{"choices":["#);
+            for i in 0..n {
+                let idx = if round == 0 { n - 1 - i } else { order(i) };
+                if i > 0 {
+                    c.push(',');
+                }
+                c.push_str(&format!(
+                    r#"{{"index":{idx},"delta":{{"content":"{round}","tool_calls":[{{"index":{},"function":{{"arguments":"{idx}"}}}},{{"index":{}}}]}}}}"#,
+                    order(idx) % 5,
+                    4 - order(idx) % 5,
+                ));
+            }
+            c.push_str("]}");
+            a.add(&parse(&c).unwrap());
+        }
+        let out = a.finish().unwrap();
+        let v = parse(&out).unwrap();
+        let choices = v.get("choices").unwrap().as_array().unwrap();
+        assert_eq!(choices.len(), n as usize);
+        for (i, ch) in choices.iter().enumerate() {
+            assert_eq!(ch.get("index").unwrap().raw, i.to_string());
+            let m = ch.get("message").unwrap();
+            assert_eq!(m.get("content").unwrap().raw, r#""01""#);
+            let calls = m.get("tool_calls").unwrap().as_array().unwrap();
+            let args: Vec<&str> = calls
+                .iter()
+                .map(|t| t.get("function").unwrap().get("arguments").unwrap().raw)
+                .collect();
+            let first = order(i as u32) % 5;
+            let second = 4 - first;
+            let mut want = vec![format!(r#""{i}{i}""#), String::from(r#""""#)];
+            if first > second {
+                want.reverse();
+            }
+            if first == second {
+                want = vec![format!(r#""{i}{i}""#)];
+            }
+            assert_eq!(args, want, "choice {i}");
+        }
+    }
+
+    #[test]
     fn odd_chunks_never_break_it() {
         let mut a = Accumulator::new();
         assert_eq!(a.finish(), None);
@@ -340,5 +499,27 @@ mod tests {
             a.add(&parse(c).unwrap());
         }
         assert!(parse(&a.finish().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn hostile_chunks_keep_at_most_max_entries_choices() {
+        let mut a = Accumulator::new();
+        let mut chunk = String::from(r#"{"id":"x","choices":["#);
+        for i in (0..5000).rev() {
+            if i < 4999 {
+                chunk.push(',');
+            }
+            chunk.push_str(r#"{"index":"#);
+            crate::error::push_u32(&mut chunk, i);
+            chunk.push_str(r#","delta":{"content":"a"}}"#);
+        }
+        chunk.push_str("]}");
+        a.add(&parse(&chunk).unwrap());
+        let out = a.finish().unwrap();
+        let v = parse(&out).unwrap();
+        assert_eq!(
+            v.get("choices").unwrap().as_array().unwrap().len(),
+            MAX_ENTRIES
+        );
     }
 }

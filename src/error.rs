@@ -1,5 +1,8 @@
 //! The one error type of the core, and how server error bodies and statuses map onto it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::json;
 
 /// Everything that can go wrong in a call. The wasm boundary turns each into the JS class named by
@@ -100,7 +103,27 @@ pub fn api_class_name(status: u16) -> &'static str {
 /// The message inside an error body: meinGPT's `{"status":"error","message":...}`, OpenAI's
 /// `{"error":{"message":...}}`, or `{"error":"..."}`. `None` when the body carries none.
 pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
-    if let Some(e) = v.get("error") {
+    // One pass over the members (a stream checks every chunk); later duplicates win.
+    let (mut error, mut status, mut message) = (None, None, None);
+    for (k, m) in v.members() {
+        k.with_key(|key| match key {
+            "error" => error = Some(m),
+            "status" => status = Some(m),
+            "message" => message = m.as_str(),
+            _ => {}
+        });
+    }
+    error_message(error, status, message)
+}
+
+/// The message of an error body from its `error`, `status` and `message` members (see
+/// [`error_body_message`]).
+pub fn error_message(
+    error: Option<&json::Value<'_>>,
+    status: Option<&json::Value<'_>>,
+    message: Option<json::JsonStr<'_>>,
+) -> Option<String> {
+    if let Some(e) = error {
         if let Some(s) = e.as_str() {
             return Some(s.decode());
         }
@@ -111,15 +134,11 @@ pub fn error_body_message(v: &json::Value<'_>) -> Option<String> {
             return Some(String::from("error"));
         }
     }
-    if v.get("status")
+    if status
         .and_then(|s| s.as_str())
         .is_some_and(|s| s.is("error"))
     {
-        return Some(
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map_or_else(|| String::from("error"), |m| m.decode()),
-        );
+        return Some(message.map_or_else(|| String::from("error"), |m| m.decode()));
     }
     None
 }
@@ -138,7 +157,7 @@ pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
         .unwrap_or_else(|| {
             let mut m = String::from("HTTP ");
             push_u32(&mut m, status as u32);
-            m.push_str(if body.trim().is_empty() {
+            m.push_str(if body.trim_ascii().is_empty() {
                 " with an empty body"
             } else {
                 " (the response body is not a JSON error)"
@@ -150,10 +169,39 @@ pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
 
 /// Replaces every occurrence of the API key in `text`, so that no error ever shows it.
 pub fn redact(text: String, api_key: &str) -> String {
-    if api_key.len() < 4 || !text.contains(api_key) {
+    let key = api_key.as_bytes();
+    if key.len() < 4 || find(text.as_bytes(), key).is_none() {
         return text;
     }
-    text.replace(api_key, "[redacted]")
+    let mut out = replace(&text, key, "[redacted]");
+    // A key that is part of the marker (`cted`), or that the replacement completes again, is
+    // removed outright; each pass shrinks the text, so this ends.
+    while find(out.as_bytes(), key).is_some() {
+        out = replace(&out, key, "");
+    }
+    out
+}
+
+/// `text` with every occurrence of `key` (not empty) replaced by `with`.
+fn replace(text: &str, key: &[u8], with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = find(rest.as_bytes(), key) {
+        // The key is a whole string, so `i` and `i + key.len()` are character boundaries.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        out.push_str(with);
+        rest = rest.get(i + key.len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where `needle` (not empty) first occurs in `hay`. A plain loop: core's substring search would
+/// bring its panic and formatting paths into the wasm.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    (0..hay.len())
+        .find(|&i| hay.get(i) == Some(&first) && hay.get(i..i + needle.len()) == Some(needle))
 }
 
 /// Appends a decimal number without pulling in the formatting machinery.
@@ -248,6 +296,21 @@ mod tests {
             "sk_live_123456",
         );
         assert_eq!(e.message(), "bad key [redacted]");
+    }
+
+    #[test]
+    fn a_key_inside_the_marker_is_still_gone() {
+        // Found by fuzzing (fuzz/fuzz_targets/error_body.rs): "unexpected" -> "unexpe[redacted]".
+        for (text, key) in [
+            ("unexpected character", "cted"),
+            ("[redacted] twice [redacted]", "[redacted]"),
+            ("]]]]]]]", "]]]]"),
+            ("xsk_live_123sk_live_123", "sk_live_123"),
+        ] {
+            let out = redact(text.into(), key);
+            assert!(!out.contains(key), "{key:?} in {out:?}");
+        }
+        assert_eq!(redact("key k3y_abc.".into(), "k3y_abc"), "key [redacted].");
     }
 
     #[test]

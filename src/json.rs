@@ -10,6 +10,9 @@
 //! arrives as two JSON strings `"\ud83d"` and `"\ude00"`. Joining the *escaped* texts keeps the pair
 //! intact, where decoding each half first would lose it.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Deepest nesting accepted; deeper input is an error instead of a stack overflow.
 pub const MAX_DEPTH: usize = 512;
 
@@ -70,12 +73,109 @@ pub fn parse(src: &str) -> Result<Value<'_>, JsonError> {
     Ok(v)
 }
 
+/// A reader positioned in a JSON text, for walking an object without building it (the hot path of
+/// a stream reads every chunk this way: the choices are built, the other members kept as text).
+pub struct Cursor<'a>(Parser<'a>);
+
+impl<'a> Cursor<'a> {
+    /// A cursor at the start of `src`, past leading whitespace.
+    pub fn new(src: &'a str) -> Self {
+        let mut p = Parser { src, pos: 0 };
+        p.ws();
+        Cursor(p)
+    }
+
+    /// The next byte, if any.
+    pub fn peek(&self) -> Option<u8> {
+        self.0.peek()
+    }
+
+    /// Enters an object at the cursor: true when it is one (the `{` is consumed).
+    pub fn enter_object(&mut self) -> bool {
+        let is = self.0.peek() == Some(b'{');
+        if is {
+            self.0.pos += 1;
+        }
+        is
+    }
+
+    /// Enters an array at the cursor: true when it is one (the `[` is consumed).
+    pub fn enter_array(&mut self) -> bool {
+        let is = self.0.peek() == Some(b'[');
+        if is {
+            self.0.pos += 1;
+        }
+        is
+    }
+
+    /// In an entered object: the next member's key, with the cursor on its value; `None` after
+    /// the closing `}`. `first` is true for the first call after entering.
+    pub fn next_key(&mut self, first: bool) -> Result<Option<JsonStr<'a>>, JsonError> {
+        self.0.next_key(first)
+    }
+
+    /// In an entered array: true when another item follows (the cursor is on it), false after
+    /// the closing `]`.
+    pub fn next_item(&mut self, first: bool) -> Result<bool, JsonError> {
+        self.0.next_item(first)
+    }
+
+    /// Reads the value at the cursor into a tree.
+    pub fn value(&mut self) -> Result<Value<'a>, JsonError> {
+        self.0.value(1)
+    }
+
+    /// Checks the value at the cursor and returns its source text.
+    pub fn skip(&mut self) -> Result<&'a str, JsonError> {
+        let start = self.0.pos;
+        self.0.skip(1)?;
+        Ok(self.0.slice(start))
+    }
+
+    /// Checks that only whitespace is left.
+    pub fn end(&mut self) -> Result<(), JsonError> {
+        self.0.ws();
+        if self.0.pos == self.0.src.len() {
+            Ok(())
+        } else {
+            Err(self.0.err("unexpected text after the JSON value"))
+        }
+    }
+}
+
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
 }
 
 impl<'a> Parser<'a> {
+    /// Between the members of an object or the items of an array: consumes `close` (returns
+    /// false) or, unless `first`, a ','.
+    fn close_or_comma(&mut self, first: bool, close: u8) -> Result<bool, JsonError> {
+        match self.peek() {
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            _ if first => Ok(true),
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            _ => Err(self.err(if close == b'}' {
+                "expected ',' or '}'"
+            } else {
+                "expected ',' or ']'"
+            })),
+        }
+    }
+
+    /// Checks one value like [`Parser::value`] does. Scalars (what a chunk's skipped members
+    /// usually are) cost nothing to build; a separate builder-free walk measured 1.4 KB of wasm.
+    fn skip(&mut self, depth: usize) -> Result<(), JsonError> {
+        self.value(depth).map(drop)
+    }
+
     fn err(&self, reason: &'static str) -> JsonError {
         JsonError {
             offset: self.pos,
@@ -83,16 +183,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
+    #[inline(always)]
     fn slice(&self, start: usize) -> &'a str {
         self.src.get(start..self.pos).unwrap_or("")
     }
@@ -170,6 +273,15 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
         loop {
+            // The common case first: plain characters, in a tight loop.
+            let mut i = self.pos;
+            while let Some(&b) = bytes.get(i) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                i += 1;
+            }
+            self.pos = i;
             match bytes.get(self.pos) {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
@@ -201,58 +313,48 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
         self.pos += 1;
-        let mut items = Vec::new();
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Kind::Array(items));
-        }
-        loop {
-            self.ws();
+        let mut items = Vec::with_capacity(4);
+        while self.next_item(items.is_empty())? {
             items.push(self.value(depth + 1)?);
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Kind::Array(items));
-                }
-                _ => return Err(self.err("expected ',' or ']'")),
-            }
         }
+        Ok(Kind::Array(items))
     }
 
     fn object(&mut self, depth: usize) -> Result<Kind<'a>, JsonError> {
         self.pos += 1;
-        let mut members = Vec::new();
-        self.ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Kind::Object(members));
-        }
-        loop {
-            self.ws();
-            if self.peek() != Some(b'"') {
-                return Err(self.err("expected a string key"));
-            }
-            let key = self.string()?;
-            self.ws();
-            if self.peek() != Some(b':') {
-                return Err(self.err("expected ':'"));
-            }
-            self.pos += 1;
-            self.ws();
+        let mut members = Vec::with_capacity(8);
+        while let Some(key) = self.next_key(members.is_empty())? {
             members.push((key, self.value(depth + 1)?));
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Kind::Object(members));
-                }
-                _ => return Err(self.err("expected ',' or '}'")),
-            }
         }
+        Ok(Kind::Object(members))
+    }
+
+    /// In an object: the next member's key, past its ':'; `None` after the closing `}`.
+    fn next_key(&mut self, first: bool) -> Result<Option<JsonStr<'a>>, JsonError> {
+        self.ws();
+        if !self.close_or_comma(first, b'}')? {
+            return Ok(None);
+        }
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return Err(self.err("expected a string key"));
+        }
+        let key = self.string()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err(self.err("expected ':'"));
+        }
+        self.pos += 1;
+        self.ws();
+        Ok(Some(key))
+    }
+
+    /// In an array: true when another item follows, false after the closing `]`.
+    fn next_item(&mut self, first: bool) -> Result<bool, JsonError> {
+        self.ws();
+        let more = self.close_or_comma(first, b']')?;
+        self.ws();
+        Ok(more)
     }
 }
 
@@ -262,6 +364,14 @@ impl<'a> Value<'a> {
         match &self.kind {
             Kind::Object(m) => m.iter().rev().find(|(k, _)| k.is(key)).map(|(_, v)| v),
             _ => None,
+        }
+    }
+
+    /// The members of an object (none for other values), in source order.
+    pub fn members(&self) -> &[(JsonStr<'a>, Value<'a>)] {
+        match &self.kind {
+            Kind::Object(m) => m,
+            _ => &[],
         }
     }
 
@@ -318,23 +428,36 @@ impl<'a> JsonStr<'a> {
         self.0
     }
 
+    /// Calls `f` with the decoded text, without decoding (or allocating) when there is no
+    /// escape: the usual case for keys, which the stream checks several times per chunk.
+    #[inline(always)]
+    pub fn with_key<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        if self.0.bytes().any(|b| b == b'\\') {
+            f(&self.decode())
+        } else {
+            f(self.0)
+        }
+    }
+
     /// True when the decoded string equals `s`.
     pub fn is(self, s: &str) -> bool {
-        if !self.0.contains('\\') {
-            return self.0 == s;
+        // Escapes only make the raw text longer, so most keys are told apart by length alone.
+        let raw = self.0.as_bytes();
+        if raw == s.as_bytes() {
+            return !raw.contains(&b'\\') || self.decode() == s;
         }
-        self.decode() == s
+        raw.len() > s.len() && raw.contains(&b'\\') && self.decode() == s
     }
 
     /// The decoded string; lone surrogates become U+FFFD.
     pub fn decode(self) -> String {
-        if !self.0.contains('\\') {
+        if !self.0.as_bytes().contains(&b'\\') {
             return self.0.into();
         }
         let mut out = String::with_capacity(self.0.len());
         let mut units: Vec<u16> = Vec::new();
         let mut rest = self.0;
-        while let Some(i) = rest.find('\\') {
+        while let Some(i) = rest.bytes().position(|b| b == b'\\') {
             out.push_str(rest.get(..i).unwrap_or(""));
             rest = rest.get(i..).unwrap_or("");
             units.clear();

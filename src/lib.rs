@@ -4,9 +4,31 @@
 //! Server-Sent Events decoding, chunk accumulation, retry policy and error mapping. The `wasm`
 //! module is the only code that touches JavaScript values; it translates and delegates.
 #![deny(missing_docs)]
+// On wasm the crate is `no_std` with its own panic handler (a trap): std's panic machinery and
+// core's formatting would otherwise cost about a tenth of the wasm. Host builds and tests use std.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+/// What `std`'s prelude would give: the allocating types, for `no_std` builds.
+#[allow(unused_imports)]
+pub(crate) mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+}
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    // Never expected (the code returns errors instead); if it happens, the JS side sees a
+    // WebAssembly.RuntimeError and starts a fresh instance for the next call.
+    core::arch::wasm32::unreachable()
+}
 
 pub mod accumulate;
 pub mod error;
+pub mod heap;
 pub mod json;
 pub mod num;
 pub mod retry;

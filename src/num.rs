@@ -4,6 +4,9 @@
 //! Retry-After of at most 60 s), so a result within a few ulps is enough, and core's exact
 //! parser (its tables and slow paths) would cost about 15 KB of wasm.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Reads `-?digits(.digits)?([eE][+-]?digits)?` (a JSON number, or a Retry-After value).
 pub fn parse_decimal(s: &str) -> Option<f64> {
     let b = s.as_bytes();

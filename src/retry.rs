@@ -1,5 +1,8 @@
 //! The retry policy as pure functions: what retries, and how long to wait.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::error::Error;
 use crate::num::parse_decimal;
 
@@ -55,9 +58,9 @@ pub fn server_delay_ms(
     retry_after: Option<&str>,
     now_ms: f64,
 ) -> Option<f64> {
-    let from_ms = retry_after_ms.and_then(|s| parse_decimal(s.trim()));
+    let from_ms = retry_after_ms.and_then(|s| parse_decimal(s.trim_ascii()));
     let from_header = || {
-        let s = retry_after?.trim();
+        let s = retry_after?.trim_ascii();
         match parse_decimal(s) {
             Some(secs) => Some(secs * 1000.0),
             None => http_date_ms(s).map(|t| t - now_ms),
@@ -71,15 +74,19 @@ pub fn server_delay_ms(
 /// Parses an HTTP date (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
 /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`) to Unix ms.
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    let words: Vec<&str> = s.split([' ', ',', '-']).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&[u8]> = s
+        .as_bytes()
+        .split(|b| matches!(b, b' ' | b',' | b'-'))
+        .filter(|w| !w.is_empty())
+        .collect();
     // Find the parts by shape, which covers all three layouts.
     let (mut day, mut month, mut year, mut time) = (None, None, None, None);
     for w in words.iter().skip(1) {
-        if w.contains(':') {
+        if w.contains(&b':') {
             time = Some(*w);
         } else if let Some(m) = month_number(w) {
             month = Some(m);
-        } else if let Ok(n) = w.parse::<i64>() {
+        } else if let Some(n) = digits(w) {
             if day.is_none() && n <= 31 && (w.len() <= 2) {
                 day = Some(n);
             } else {
@@ -89,12 +96,12 @@ pub fn http_date_ms(s: &str) -> Option<f64> {
                     n
                 });
             }
-        } else if *w != "GMT" && *w != "UTC" {
+        } else if *w != b"GMT" && *w != b"UTC" {
             return None;
         }
     }
     let (day, month, year, time) = (day?, month?, year?, time?);
-    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let mut t = time.split(|&b| b == b':').map(digits);
     let (h, mi, sec) = (t.next()??, t.next()??, t.next()??);
     if t.next().is_some() || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
         return None;
@@ -103,11 +110,20 @@ pub fn http_date_ms(s: &str) -> Option<f64> {
     Some(((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000) as f64)
 }
 
-fn month_number(w: &str) -> Option<i64> {
-    const M: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+fn month_number(w: &[u8]) -> Option<i64> {
+    const M: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
     ];
     M.iter().position(|m| *m == w).map(|i| i as i64 + 1)
+}
+
+/// A run of 1 to 9 ASCII digits as a number.
+fn digits(w: &[u8]) -> Option<i64> {
+    if w.is_empty() || w.len() > 9 || !w.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(w.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
 }
 
 /// Days since 1970-01-01 (Howard Hinnant's algorithm).

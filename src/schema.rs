@@ -15,6 +15,9 @@
 //!
 //! No `format!` and no float formatting (see `DESIGN.md`): messages quote the schema's own text.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::json::{self, Kind, Value};
 
 /// Tests a `pattern` against a string: `Some(true/false)`, or `None` when it cannot tell (then
@@ -75,16 +78,21 @@ fn msg(parts: &[&str]) -> String {
     s
 }
 
-/// Appends one reference token to a JSON pointer (`~` -> `~0`, `/` -> `~1`).
+/// Appends one reference token to a JSON pointer (`~` -> `~0`, `/` -> `~1`). Byte-wise: both
+/// are ASCII, so every cut is on a character boundary.
 fn push_token(pointer: &mut String, token: &str) {
     pointer.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => pointer.push_str("~0"),
-            '/' => pointer.push_str("~1"),
-            c => pointer.push(c),
-        }
+    let mut rest = token;
+    while let Some(i) = rest.bytes().position(|b| b == b'~' || b == b'/') {
+        pointer.push_str(rest.get(..i).unwrap_or(""));
+        pointer.push_str(if rest.as_bytes().get(i) == Some(&b'~') {
+            "~0"
+        } else {
+            "~1"
+        });
+        rest = rest.get(i + 1..).unwrap_or("");
     }
+    pointer.push_str(rest);
 }
 
 fn push_index(pointer: &mut String, i: usize) {
@@ -172,31 +180,39 @@ impl<'s, 'a> Validator<'s, 'a, '_> {
 
     /// `#` or `#/json/pointer` (through objects) inside the root schema.
     fn resolve(&self, reference: &str) -> Option<&'s Value<'a>> {
-        let path = reference.strip_prefix('#')?;
         let mut at = self.root;
-        if path.is_empty() {
-            return Some(at);
-        }
-        for token in path.strip_prefix('/')?.split('/') {
+        let mut rest = match reference.as_bytes() {
+            [b'#'] => return Some(at),
+            [b'#', b'/', ..] => reference.get(2..)?,
+            _ => return None,
+        };
+        loop {
+            let end = rest.bytes().position(|b| b == b'/');
+            let token = rest.get(..end.unwrap_or(rest.len()))?;
+            // `~1` is `/` and `~0` is `~` (ASCII: byte-wise cuts are character boundaries).
             let mut key = String::new();
-            let mut tilde = false;
-            for c in token.chars() {
-                match (tilde, c) {
-                    (false, '~') => tilde = true,
-                    (true, c) => {
-                        key.push(if c == '1' { '/' } else { '~' });
-                        tilde = false;
-                    }
-                    (false, c) => key.push(c),
-                }
+            let mut part = token;
+            while let Some(i) = part.bytes().position(|b| b == b'~') {
+                key.push_str(part.get(..i)?);
+                key.push(if part.as_bytes().get(i + 1) == Some(&b'1') {
+                    '/'
+                } else {
+                    '~'
+                });
+                part = part.get(i + 2..).unwrap_or("");
             }
+            key.push_str(part);
             at = at.get(&key)?;
+            match end {
+                Some(i) => rest = rest.get(i + 1..)?,
+                None => return Some(at),
+            }
         }
-        Some(at)
     }
 
     fn check_string(&mut self, schema: &Value<'_>, s: &str) -> Check {
-        let n = s.chars().count() as f64;
+        // Code points: every UTF-8 byte but the continuation bytes starts one.
+        let n = s.bytes().filter(|b| b & 0xc0 != 0x80).count() as f64;
         if num(schema, "minLength").is_some_and(|m| n < m) {
             return Err(too("few characters", "minLength", schema));
         }
@@ -284,6 +300,15 @@ impl<'s, 'a> Validator<'s, 'a, '_> {
     }
 }
 
+/// The fractional part (core has no `f64::fract` without std): every f64 of 2^53 or more is whole.
+fn fract(x: f64) -> f64 {
+    if x.abs() < 9.0e15 {
+        x - (x as i64) as f64
+    } else {
+        0.0
+    }
+}
+
 fn too(what: &str, key: &str, schema: &Value<'_>) -> String {
     let limit = schema.get(key).map_or("", |v| v.raw);
     msg(&["has too ", what, " (", key, " ", limit, ")"])
@@ -291,7 +316,7 @@ fn too(what: &str, key: &str, schema: &Value<'_>) -> String {
 
 fn type_matches(name: &str, value: &Value<'_>) -> bool {
     match name {
-        "integer" => value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "integer" => value.as_f64().is_some_and(|f| fract(f) == 0.0),
         "number" => matches!(value.kind, Kind::Number),
         other => value.type_name() == other,
     }
@@ -347,7 +372,7 @@ fn check_number(schema: &Value<'_>, value: &Value<'_>) -> Check {
     bound("exclusiveMinimum", true, true)?;
     bound("exclusiveMaximum", true, false)?;
     if let Some(m) = num(schema, "multipleOf").filter(|m| *m > 0.0) {
-        let f = (x / m).fract().abs();
+        let f = fract(x / m).abs();
         if f.min(1.0 - f) > 1e-9 {
             return Err(msg(&[
                 "must be a multiple of ",

@@ -7,6 +7,9 @@
 //! memory stays bounded whatever the server sends. It never panics on any input.
 #![deny(missing_docs)]
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use core::fmt;
 
 /// One dispatched event. Borrowed from the decoder's buffers; valid during the callback only.
@@ -40,6 +43,7 @@ impl fmt::Display for SseError {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for SseError {}
 
 /// The callback, type-erased so the decoding code is compiled once.
@@ -69,14 +73,22 @@ impl Fields {
 
     /// Processes one complete line (without its terminator).
     fn line(&mut self, line: &str, sink: Sink<'_>) -> Result<(), SseError> {
-        let (name, value) = match line.split_once(':') {
+        let colon = line.bytes().position(|b| b == b':');
+        let (name, value) = match colon {
             None if line.is_empty() => {
                 self.dispatch(sink);
                 return Ok(());
             }
             None => (line, ""),
-            Some(("", _)) => return Ok(()), // comment
-            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+            Some(0) => return Ok(()), // comment
+            // ':' is ASCII, so both cuts are on character boundaries.
+            Some(i) => {
+                let value = line.get(i + 1..).unwrap_or_default();
+                (
+                    line.get(..i).unwrap_or_default(),
+                    value.strip_prefix(' ').unwrap_or(value),
+                )
+            }
         };
         match name {
             "data" => {
@@ -96,7 +108,7 @@ impl Fields {
                 self.event.clear();
                 self.event.push_str(value);
             }
-            "id" if !value.contains('\0') => {
+            "id" if !value.as_bytes().contains(&0) => {
                 self.id.clear();
                 self.id.push_str(value);
             }
@@ -114,7 +126,7 @@ impl Fields {
 
     /// A blank line: "dispatch the event".
     fn dispatch(&mut self, sink: Sink<'_>) {
-        if self.committed_id != self.id {
+        if !self.id.is_empty() || !self.committed_id.is_empty() && self.committed_id != self.id {
             self.committed_id.clone_from(&self.id);
         }
         if !self.data.is_empty() {
@@ -138,6 +150,28 @@ fn grow(buf: &mut String, extra: usize, cap: usize) {
         let want = buf.capacity().saturating_mul(2).min(cap).max(need);
         buf.reserve_exact(want.saturating_sub(buf.len()));
     }
+}
+
+/// Position of the first CR or LF, eight bytes at a time.
+fn line_end(b: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let mut i = 0;
+    while let Some(w) = b.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(w) else {
+            break;
+        };
+        let v = u64::from_le_bytes(word);
+        if has(v ^ (LO * 10)) | has(v ^ (LO * 13)) != 0 {
+            break;
+        }
+        i += 8;
+    }
+    b.get(i..)?
+        .iter()
+        .position(|&c| c == b'\n' || c == b'\r')
+        .map(|p| p + i)
 }
 
 /// Length of a trailing incomplete (but so far valid) UTF-8 sequence, 0 if there is none.
@@ -305,10 +339,15 @@ impl SseDecoder {
         let (body, tail) = rest
             .split_at_checked(rest.len().saturating_sub(tail))
             .unwrap_or((rest, &[]));
-        for part in body.utf8_chunks() {
-            self.text(part.valid(), sink)?;
-            if !part.invalid().is_empty() {
-                self.text(REPLACEMENT, sink)?;
+        if let Ok(text) = core::str::from_utf8(body) {
+            // The usual case, checked a word at a time.
+            self.text(text, sink)?;
+        } else {
+            for part in body.utf8_chunks() {
+                self.text(part.valid(), sink)?;
+                if !part.invalid().is_empty() {
+                    self.text(REPLACEMENT, sink)?;
+                }
             }
         }
         if !tail.is_empty() {
@@ -333,7 +372,7 @@ impl SseDecoder {
             self.after_cr = false;
             text = text.strip_prefix('\n').unwrap_or(text);
         }
-        while let Some(end) = text.bytes().position(|b| b == b'\n' || b == b'\r') {
+        while let Some(end) = line_end(text.as_bytes()) {
             let cr = text.as_bytes().get(end) == Some(&b'\r');
             let line = text.get(..end).unwrap_or_default();
             text = text.get(end.saturating_add(1)..).unwrap_or_default();

@@ -1,7 +1,11 @@
 //! One server-sent event to what it means: a chunk, the end, or an error sent by the server.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::accumulate::{Accumulator, ChunkRead};
 use crate::error::{error_body_message, Error};
-use crate::json::{self, Value};
+use crate::json::{self, JsonStr, Value};
 
 /// What one event's data says.
 #[derive(Debug, PartialEq)]
@@ -44,9 +48,90 @@ pub fn classify<'a>(event: &str, data: &'a str, status: u16) -> Result<Item<'a>,
     }
 }
 
+/// The stream's hot path: reads one event straight into `acc` (see
+/// [`Accumulator::add_text`]), with the same outcome as [`classify`] followed by
+/// [`Accumulator::add`]. `Ok(None)` at `[DONE]`, else choice 0's content delta, if any.
+pub fn read_event<'a>(
+    event: &str,
+    data: &'a str,
+    status: u16,
+    acc: &mut Accumulator,
+) -> Result<Option<Option<JsonStr<'a>>>, Error> {
+    if data == "[DONE]" {
+        return Ok(None);
+    }
+    let message = match acc.add_text(data) {
+        Ok(ChunkRead { error: Some(m), .. }) => m,
+        Ok(r) if event == "error" => r.message.map_or_else(|| data.into(), |m| m.decode()),
+        Ok(r) => return Ok(Some(r.delta)),
+        Err(_) if event == "error" => data.into(),
+        Err(e) => {
+            let mut message = String::from("the server sent an event that is not JSON: ");
+            message.push_str(e.reason);
+            message
+        }
+    };
+    Err(Error::Api { status, message })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_event_agrees_with_classify() {
+        let cases = [
+            ("", "[DONE]"),
+            (
+                "",
+                r#"{"id":"a","choices":[{"index":0,"delta":{"content":"Grüße"}}]}"#,
+            ),
+            (
+                "",
+                r#"{"status":"error","message":"Simulated upstream failure"}"#,
+            ),
+            ("", r#"{"status":"error"}"#),
+            (
+                "",
+                r#"{"error":{"message":"overloaded","type":"server_error"}}"#,
+            ),
+            ("", r#"{"error":"plain"}"#),
+            ("", r#"{"error":{}}"#),
+            ("", r#"{"error":5,"choices":[]}"#),
+            (
+                "",
+                r#"{"choices":[{"delta":{"content":"x"}}],"status":"ok","message":"m"}"#,
+            ),
+            ("error", "upstream went away"),
+            ("error", r#"{"message":"gone"}"#),
+            ("error", r#"{"id":1}"#),
+            ("", r#"{"id":"#),
+            ("", r#"{"id":1,}"#),
+            ("", r#"[1,2]"#),
+            ("", r#"5"#),
+            ("", r#"{"choices":{"a":1},"x":[1,{"y":null}],"z":"ü"}"#),
+            (
+                "",
+                r#"{"choices":[1,null,{"delta":7},{"index":-3,"delta":{"tool_calls":[5]}}]}"#,
+            ),
+            ("", r#"{"a":1} x"#),
+            ("", " "),
+        ];
+        for (event, data) in cases {
+            let mut a = Accumulator::new();
+            let lean = read_event(event, data, 200, &mut a);
+            let mut b = Accumulator::new();
+            let tree = classify(event, data, 200).map(|item| match item {
+                Item::Done => None,
+                Item::Chunk(v) => Some(b.add(&v)),
+            });
+            if tree.is_ok() {
+                // After an error the stream ends: what was accumulated no longer matters.
+                assert_eq!(a.finish(), b.finish(), "{data:?}");
+            }
+            assert_eq!(lean, tree, "{event:?} {data:?}");
+        }
+    }
 
     #[test]
     fn done_chunk_and_errors() {

@@ -4,6 +4,9 @@
 //! `undefined` fields are already gone). Each error names the field path (`messages[2].role`) and
 //! says what is allowed there. Values are echoed from their raw JSON text, never re-formatted.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::error::{push_u32, Error};
 use crate::json::{self, Kind, Value};
 use crate::types::{ResponseFormatType, Role};

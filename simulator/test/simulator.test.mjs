@@ -1280,3 +1280,113 @@ describe('lifecycle', () => {
     }
   });
 });
+
+describe('conversations as an app has them', () => {
+  let sim;
+  before(async () => {
+    sim = await startSimulator({ now: () => NOW });
+  });
+  after(async () => {
+    await sim.close();
+  });
+  const streamed = async (body) => {
+    const res = await post(sim, { ...body, stream: true, stream_options: { include_usage: true } });
+    assert.equal(res.status, 200);
+    return mergeChunks(chunksOf((await readAll(res)).text));
+  };
+
+  test('tool round trip over streams: valid arguments, then an answer that uses the result', async () => {
+    const tools = [WEATHER_TOOL, TIME_TOOL];
+    const messages = [{ role: 'user', content: 'Wie wird das Wetter in Leipzig für 2 Tage? Nutze get_weather.' }];
+    const first = await streamed({ model: 'claude-3-5-sonnet', messages, tools });
+    const msg = first.choices[0].message;
+    assert.equal(first.choices[0].finish_reason, 'tool_calls');
+    assert.equal(msg.tool_calls.length, 1);
+    const args = JSON.parse(msg.tool_calls[0].function.arguments);
+    assert.deepEqual(validateSchema(args, WEATHER_TOOL.function.parameters), []);
+    assert.equal(args.city, 'Leipzig');
+    assert.equal(args.days, 2);
+    assert.ok(first.usage.completion_tokens >= 2, 'argument pieces count as tokens');
+
+    const result = JSON.stringify({ city: args.city, forecast: ['Regen', 'Sonne'], max_c: 17 });
+    const next = [...messages, { role: 'assistant', content: null, tool_calls: msg.tool_calls }, { role: 'tool', tool_call_id: msg.tool_calls[0].id, content: result }];
+    const second = await streamed({ model: 'claude-3-5-sonnet', messages: next, tools });
+    assert.equal(second.choices[0].finish_reason, 'stop');
+    assert.equal(second.choices[0].message.tool_calls, undefined);
+    assert.ok(second.choices[0].message.content.startsWith(`Laut get_weather: ${result} `), second.choices[0].message.content);
+
+    // Parallel calls: each result is answered once they are all back (the last tool message is quoted).
+    const both = await streamed({ model: 'gpt-4o', messages: [{ role: 'user', content: 'get_weather in Ulm und get_time bitte' }], tools });
+    const calls = both.choices[0].message.tool_calls;
+    assert.deepEqual(calls.map((c) => c.function.name), ['get_weather', 'get_time']);
+    for (const [i, c] of calls.entries()) assert.deepEqual(validateSchema(JSON.parse(c.function.arguments), tools[i].function.parameters), []);
+  });
+
+  test('temperature buckets change the wording in both languages, streamed too', async () => {
+    for (const content of ['Erzähl mir etwas über Berlin', 'Tell me something about Berlin']) {
+      const texts = [];
+      for (const t of [0, 0.49, 0.5, 0.99, 1, 1.49, 1.5, 2]) {
+        const body = { model: 'gpt-4o-mini', temperature: t, messages: [{ role: 'user', content }] };
+        const plain = (await json(sim, body)).body.choices[0].message.content;
+        assert.equal((await streamed(body)).choices[0].message.content, plain);
+        texts.push(plain);
+      }
+      assert.deepEqual([texts[0] === texts[1], texts[2] === texts[3], texts[4] === texts[5], texts[6] === texts[7]], [true, true, true, true]);
+      assert.equal(new Set(texts).size, 4, 'four wordings');
+      const absent = (await json(sim, { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] })).body.choices[0].message.content;
+      assert.equal(absent, texts[4], 'no temperature reads like 1');
+    }
+  });
+
+  test('an unknown model or a tools request to a no-tools model is a JSON 400 even when streaming', async () => {
+    for (const [body, message] of [
+      [{ model: 'gpt-5-ultra', messages: [{ role: 'user', content: 'x' }], stream: true }, "Model 'gpt-5-ultra' not found"],
+      [{ model: 'perplexity-sonar-pro', messages: [{ role: 'user', content: 'x' }], tools: [WEATHER_TOOL], stream: true }, "Model 'perplexity-sonar-pro' does not support tools"],
+    ]) {
+      const res = await post(sim, body);
+      assert.equal(res.status, 400);
+      assert.match(res.headers.get('content-type'), /^application\/json/);
+      assert.equal(res.headers.get('access-control-allow-origin'), '*');
+      assert.deepEqual(await res.json(), { status: 'error', message });
+    }
+  });
+
+  test('`npm run simulator -- --port N --static www` serves the API and the demo page on that port', async () => {
+    const port = await new Promise((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = s.address().port;
+        s.close(() => resolve(p));
+      });
+    });
+    const root = path.join(HERE, '..', '..');
+    // Its own process group, so that npm, the shell and node stop together.
+    const child = spawn('npm', ['run', '--silent', 'simulator', '--', '--port', String(port), '--static', 'www'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    try {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      assert.ok(await waitFor(() => out.includes(`listening on http://127.0.0.1:${port}\n`), 15000), `output: ${out}`);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script type="module" src="demo\.js"><\/script>/);
+      const { body } = await json({ url: `http://127.0.0.1:${port}` }, { model: 'sonar', messages: [{ role: 'user', content: 'echo:da' }] });
+      assert.equal(body.choices[0].message.content, 'da');
+      assert.ok(body.citations.length > 0);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, 5000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        if (child.exitCode !== null) resolve();
+      });
+    }
+  });
+});

@@ -1,9 +1,9 @@
 //! A typed view of one `chat.completion.chunk`: the parts that assembling a completion reads.
 
-use crate::json::{JsonStr, Kind, Value};
+#[allow(unused_imports)]
+use crate::prelude::*;
 
-/// The top-level members a completion rebuilds itself; every other member is carried over as is.
-pub const OWN_MEMBERS: [&str; 6] = ["id", "object", "created", "model", "choices", "usage"];
+use crate::json::{JsonStr, Value};
 
 /// One element of `choices[]` in a chunk.
 #[derive(Debug, Default)]
@@ -38,68 +38,68 @@ pub struct ToolCallDelta<'v, 'a> {
 }
 
 fn index_or(v: &Value<'_>, pos: usize) -> u32 {
-    v.get("index")
-        .and_then(Value::as_f64)
+    v.as_f64()
         .filter(|i| *i >= 0.0 && *i < 65_536.0)
         .map_or(pos as u32, |i| i as u32)
 }
 
-fn non_null<'v, 'a>(v: Option<&'v Value<'a>>) -> Option<&'v Value<'a>> {
-    v.filter(|v| !v.is_null())
+fn non_null<'v, 'a>(v: &'v Value<'a>) -> Option<&'v Value<'a>> {
+    (!v.is_null()).then_some(v)
 }
 
-/// Reads `choices[]` of a chunk (an empty list when there is none).
-pub fn choices<'v, 'a>(chunk: &'v Value<'a>) -> Vec<ChoiceDelta<'v, 'a>> {
-    let Some(list) = chunk.get("choices").and_then(Value::as_array) else {
-        return Vec::new();
+/// One element of `choices[]`: each member looked at once (later duplicates win, as in `JSON.parse`).
+pub fn choice<'v, 'a>(c: &'v Value<'a>, pos: usize) -> ChoiceDelta<'v, 'a> {
+    let mut d = ChoiceDelta {
+        index: pos as u32,
+        ..ChoiceDelta::default()
     };
-    list.iter()
-        .take(65_536)
-        .enumerate()
-        .filter(|(_, c)| c.is_object())
-        .map(|(pos, c)| {
-            let delta = c.get("delta").or_else(|| c.get("message"));
-            let d = |k: &str| delta.and_then(|d| d.get(k));
-            ChoiceDelta {
-                index: index_or(c, pos),
-                role: non_null(d("role")),
-                content: d("content").and_then(Value::as_str),
-                refusal: d("refusal"),
-                tool_calls: d("tool_calls")
-                    .and_then(Value::as_array)
+    let mut delta = None;
+    for (k, v) in c.members() {
+        k.with_key(|key| match key {
+            "index" => d.index = index_or(v, pos),
+            "delta" => delta = Some(v),
+            "message" if delta.is_none() => delta = Some(v),
+            "finish_reason" => d.finish_reason = non_null(v),
+            _ => {}
+        });
+    }
+    for (k, v) in delta.map_or(&[][..], Value::members) {
+        k.with_key(|key| match key {
+            "role" => d.role = non_null(v),
+            "content" => d.content = v.as_str(),
+            "refusal" => d.refusal = Some(v),
+            "tool_calls" => {
+                d.tool_calls = v
+                    .as_array()
                     .unwrap_or(&[])
                     .iter()
                     .take(65_536)
                     .enumerate()
                     .map(|(pos, t)| tool_call(t, pos))
-                    .collect(),
-                finish_reason: non_null(c.get("finish_reason")),
+                    .collect()
             }
-        })
-        .collect()
+            _ => {}
+        });
+    }
+    d
 }
 
 fn tool_call<'v, 'a>(t: &'v Value<'a>, pos: usize) -> ToolCallDelta<'v, 'a> {
-    let f = t.get("function");
-    ToolCallDelta {
-        index: index_or(t, pos),
-        id: non_null(t.get("id")),
-        kind: non_null(t.get("type")),
-        name: f.and_then(|f| f.get("name")).and_then(Value::as_str),
-        arguments: f.and_then(|f| f.get("arguments")).and_then(Value::as_str),
-    }
-}
-
-/// The members of a chunk other than [`OWN_MEMBERS`], as (escaped key, value).
-pub fn extra_members<'v, 'a>(
-    chunk: &'v Value<'a>,
-) -> impl Iterator<Item = (JsonStr<'a>, &'v Value<'a>)> + 'v {
-    let members: &'v [(JsonStr<'a>, Value<'a>)] = match &chunk.kind {
-        Kind::Object(m) => m,
-        _ => &[],
+    let mut d = ToolCallDelta {
+        index: pos as u32,
+        ..ToolCallDelta::default()
     };
-    members
-        .iter()
-        .filter(|(k, _)| !OWN_MEMBERS.iter().any(|o| k.is(o)))
-        .map(|(k, v)| (*k, v))
+    for (k, v) in t.members() {
+        k.with_key(|key| match key {
+            "index" => d.index = index_or(v, pos),
+            "id" => d.id = non_null(v),
+            "type" => d.kind = non_null(v),
+            "function" => {
+                d.name = v.get("name").and_then(Value::as_str);
+                d.arguments = v.get("arguments").and_then(Value::as_str);
+            }
+            _ => {}
+        });
+    }
+    d
 }

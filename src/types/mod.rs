@@ -4,6 +4,9 @@
 //! what the code must recognise, and [`chunk`] reads the parts of a chunk that assembling a
 //! completion needs, leaving everything else in the raw text.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 pub mod chunk;
 
 /// A message author.

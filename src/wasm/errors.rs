@@ -1,5 +1,8 @@
 //! Core errors to the package's JS error classes (defined in `js/errors.js`).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use wasm_bindgen::prelude::*;
 
 use crate::error::Error;

@@ -1,5 +1,8 @@
 //! The wasm side of the helpers of `js/tools.js`: schema checks for `parse()` and `runTools()`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 

@@ -1,45 +1,48 @@
-//! The JavaScript boundary: the only module that names `JsValue`. It reads the caller's values,
-//! runs fetch with timers and abort signals, and hands everything else to the core.
+//! The JavaScript boundary: the only module that names `JsValue`. Every export is synchronous:
+//! the core decides (validation, options, error mapping, retry policy, stream decoding) and the
+//! small JS driver in `js/client.js` does the waiting (fetch, timers, body reads). See DESIGN.md
+//! for why the I/O loop is not a Rust future.
 
-mod abort;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 mod errors;
 mod helpers;
 mod options;
 mod stream;
 
-use js_sys::{Function, Promise, Reflect, JSON};
+use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{ReadableStreamDefaultReader, RequestInit};
 
 use crate::error::{self, Error};
 use crate::{retry, validate};
-use abort::Abort;
 use errors::{to_js, Failure};
-use options::Options;
 pub use stream::StreamCore;
 
+/// Checks a request and its options and returns what the driver needs for the calls:
+/// `[url, headers, body, stream, timeoutMs, maxRetries, signal, fetch, apiKey]`.
 #[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(url: &str, init: &RequestInit) -> Result<Promise, JsValue>;
+pub fn prepare(request: JsValue, options: JsValue) -> Result<Array, JsValue> {
+    let (text, checked) = body(&request).map_err(to_js)?;
+    let o = options::read(&options, checked.stream).map_err(to_js)?;
+    let plan = Array::new();
+    for v in [
+        JsValue::from_str(&o.url),
+        o.headers.into(),
+        JsValue::from_str(&text),
+        JsValue::from_bool(checked.stream),
+        JsValue::from_f64(o.timeout_ms),
+        JsValue::from_f64(f64::from(o.max_retries)),
+        o.signal.map_or(JsValue::UNDEFINED, JsValue::from),
+        o.fetch.map_or(JsValue::UNDEFINED, JsValue::from),
+        JsValue::from_str(&o.api_key),
+    ] {
+        plan.push(&v);
+    }
+    Ok(plan)
 }
 
-#[wasm_bindgen(module = "/js/stream.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = wrapStream)]
-    fn wrap_stream(core: StreamCore) -> JsValue;
-}
-
-/// Sends a chat completion request. Resolves to the completion object, or to a
-/// `ChatCompletionStream` when `request.stream === true`; every failure is a rejection.
-#[wasm_bindgen(js_name = chatCompletion)]
-pub fn chat_completion(request: JsValue, options: JsValue) -> Promise {
-    future_to_promise(async move { call(request, options).await.map_err(Failure::into_js) })
-}
-
-/// Validates a request without sending it: resolves to nothing, or throws the `ValidationError`.
+/// Validates a request without sending it: returns nothing, or throws the `ValidationError`.
 #[wasm_bindgen(js_name = validateRequest)]
 pub fn validate_request(request: JsValue) -> Result<(), JsValue> {
     body(&request).map(|_| ()).map_err(to_js)
@@ -47,7 +50,7 @@ pub fn validate_request(request: JsValue) -> Result<(), JsValue> {
 
 /// The request as JSON text, checked.
 fn body(request: &JsValue) -> Result<(String, validate::Checked), Error> {
-    if !request.is_object() || js_sys::Array::is_array(request) {
+    if !request.is_object() || Array::is_array(request) {
         return Err(Error::validation("request", "request must be an object"));
     }
     let text = JSON::stringify(request)
@@ -63,136 +66,91 @@ fn body(request: &JsValue) -> Result<(String, validate::Checked), Error> {
     Ok((text, checked))
 }
 
-async fn call(request: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let (text, checked) = body(&request)?;
-    let opts = options::read(&options, checked.stream)?;
-    let body = JsValue::from_str(&text);
-    drop(text);
-    let mut retry_n = 0;
-    loop {
-        let failure = match attempt(&opts, &body, checked.stream).await {
-            Ok(v) => return Ok(v),
-            Err(f) => f,
-        };
-        if retry_n >= opts.max_retries || !retry::is_retryable(&failure.error) {
-            return Err(failure);
-        }
-        let header = |name: &str| -> Option<String> {
-            let h: &web_sys::Headers = failure.headers.dyn_ref()?;
-            h.get(name).ok().flatten()
-        };
-        let wait = retry::delay_ms(
-            retry_n,
-            js_sys::Math::random(),
-            header("retry-after-ms").as_deref(),
-            header("retry-after").as_deref(),
-            js_sys::Date::now(),
-        );
-        Abort::new(opts.signal.as_ref())?.sleep(wait).await?;
-        retry_n += 1;
-    }
-}
-
-/// One HTTP attempt.
-async fn attempt(opts: &Options, body: &JsValue, stream: bool) -> Result<JsValue, Failure> {
-    let mut abort = Abort::new(opts.signal.as_ref())?;
-    abort.arm(opts.timeout_ms);
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&opts.headers);
-    init.set_body(body);
-    init.set_signal(Some(&abort.signal()));
-    let sent = match &opts.fetch {
-        Some(f) => f
-            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&opts.url), &init)
-            .and_then(|p| {
-                Promise::resolve(&p)
-                    .dyn_into::<Promise>()
-                    .map_err(JsValue::from)
-            }),
-        None => global_fetch(&opts.url, &init),
-    };
-    let response = match sent {
-        Ok(p) => JsFuture::from(p).await,
-        Err(e) => Err(e),
-    }
-    .map_err(|e| connection_failure(&abort, e, "Connection error", &opts.api_key))?;
-
-    let status = Reflect::get(&response, &"status".into())
-        .ok()
-        .and_then(|s| s.as_f64())
-        .filter(|s| (100.0..=999.0).contains(s))
-        .map(|s| s as u16)
-        .ok_or_else(|| Error::Connection {
-            message: "fetch did not return a Response".into(),
-        })?;
-    let headers = Reflect::get(&response, &"headers".into()).unwrap_or(JsValue::UNDEFINED);
-
-    if !(200..300).contains(&status) {
-        let text = error::redact(
-            read_text(&response, &abort, &opts.api_key).await?,
-            &opts.api_key,
-        );
-        let error = error::from_status(status, &text, &opts.api_key);
-        let body = JSON::parse(&text).unwrap_or_else(|_| JsValue::from_str(&text));
-        return Err(Failure {
-            error,
-            body,
-            headers,
-            cause: JsValue::UNDEFINED,
-        });
-    }
-    if stream {
-        abort.disarm();
-        let reader = Reflect::get(&response, &"body".into())
-            .ok()
-            .filter(|b| b.is_object())
-            .and_then(|b| Reflect::get(&b, &"getReader".into()).ok().map(|g| (b, g)))
-            .and_then(|(b, g)| g.dyn_into::<Function>().ok()?.call0(&b).ok())
-            .filter(JsValue::is_object)
-            .ok_or_else(|| Error::Connection {
-                message: "the streamed response has no readable body".into(),
-            })?;
-        let reader: ReadableStreamDefaultReader = reader.unchecked_into();
-        let core = StreamCore::new(reader, abort, opts.timeout_ms, status, opts.api_key.clone());
-        return Ok(wrap_stream(core));
-    }
-    let text = read_text(&response, &abort, &opts.api_key).await?;
-    abort.disarm();
-    JSON::parse(&text).map_err(|_| {
+/// The error for a response: an HTTP error status with its body text, or (for a 2xx status) a
+/// body that is not JSON. The key is redacted from the message and the body.
+#[wasm_bindgen(js_name = httpError)]
+pub fn http_error(status: u16, text: String, headers: JsValue, api_key: &str) -> JsValue {
+    let text = error::redact(text, api_key);
+    let error = if (200..300).contains(&status) {
         let mut message = String::from("the response body is not JSON (HTTP ");
         error::push_u32(&mut message, u32::from(status));
         message.push(')');
-        Failure {
-            error: Error::Api { status, message },
-            body: JsValue::from_str(&text),
-            headers: headers.clone(),
-            cause: JsValue::UNDEFINED,
-        }
-    })
+        Error::Api { status, message }
+    } else {
+        error::from_status(status, &text, api_key)
+    };
+    let body = JSON::parse(&text).unwrap_or_else(|_| JsValue::from_str(&text));
+    Failure {
+        error,
+        body,
+        headers,
+        cause: JsValue::UNDEFINED,
+    }
+    .into_js()
 }
 
-async fn read_text(response: &JsValue, abort: &Abort, key: &str) -> Result<String, Failure> {
-    let promise = Reflect::get(response, &"text".into())
-        .ok()
-        .and_then(|t| t.dyn_into::<Function>().ok())
-        .and_then(|t| t.call0(response).ok())
-        .and_then(|p| p.dyn_into::<Promise>().ok())
-        .ok_or_else(|| Error::Connection {
-            message: "the response body cannot be read".into(),
-        })?;
-    let text = JsFuture::from(promise)
-        .await
-        .map_err(|e| connection_failure(abort, e, "the response body broke off", key))?;
-    Ok(text.as_string().unwrap_or_default())
-}
-
-fn connection_failure(abort: &Abort, cause: JsValue, what: &str, key: &str) -> Failure {
-    let error = abort.failure(&cause, what).redacted(key);
+/// The error for a failed fetch or body read. `why`: 1 the caller aborted, 2 the timeout fired,
+/// else a connection error saying `what` and the runtime's message.
+#[wasm_bindgen(js_name = connectionError)]
+pub fn connection_error(why: u8, what: &str, cause: JsValue, api_key: &str) -> JsValue {
+    let error = failure(why, what, &cause).redacted(api_key);
     Failure {
         error,
         body: JsValue::UNDEFINED,
         headers: JsValue::UNDEFINED,
         cause,
     }
+    .into_js()
+}
+
+/// The core error for a failure with the given cause (see [`connection_error`]).
+fn failure(why: u8, what: &str, cause: &JsValue) -> Error {
+    match why {
+        1 => Error::UserAbort,
+        2 => Error::Timeout,
+        _ => {
+            let mut message = String::from(what);
+            if let Some(m) = js_message(cause) {
+                message.push_str(": ");
+                message.push_str(&m);
+            }
+            Error::Connection { message }
+        }
+    }
+}
+
+/// `error.message` of a thrown JS value (or its string form).
+fn js_message(js: &JsValue) -> Option<String> {
+    if let Some(s) = js.as_string() {
+        return Some(s);
+    }
+    js_sys::Reflect::get(js, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+}
+
+/// How long to wait before retry number `retry` after an attempt failed with `status` (0 for a
+/// connection error or timeout), honouring the response's retry headers; -1 when that failure
+/// is not worth another attempt.
+#[wasm_bindgen(js_name = retryDelay)]
+pub fn retry_delay(
+    retry: u32,
+    status: u16,
+    retry_after_ms: Option<String>,
+    retry_after: Option<String>,
+) -> f64 {
+    let retryable = match status {
+        0 => retry::is_retryable(&Error::Timeout),
+        s => retry::is_retryable_status(s),
+    };
+    if !retryable {
+        return -1.0;
+    }
+    retry::delay_ms(
+        retry,
+        js_sys::Math::random(),
+        retry_after_ms.as_deref(),
+        retry_after.as_deref(),
+        js_sys::Date::now(),
+    )
 }

@@ -1,5 +1,8 @@
 //! The `options` argument, read and checked.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -103,7 +106,7 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
         r if r.is_undefined() => DEFAULT_MAX_RETRIES,
         r => r
             .as_f64()
-            .filter(|r| r.fract() == 0.0 && (0.0..=100.0).contains(r))
+            .filter(|r| (0.0..=100.0).contains(r) && f64::from(*r as u32) == *r)
             .map(|r| r as u32)
             .ok_or_else(|| {
                 bad(

@@ -1,0 +1,186 @@
+// Writes the bench results: results.json (everything measured) and RESULTS.md (tables, goals).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BENCH, ROOT, ratio } from './lib.mjs';
+
+const version = (file) => {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')).version;
+  } catch {
+    return null;
+  }
+};
+
+function git() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'js', 'scripts', 'Cargo.toml', 'Cargo.lock'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${commit} (+ uncommitted changes in src/js/scripts)` : commit;
+  } catch {
+    return null;
+  }
+}
+
+/** Machine, versions and date of this run. */
+export function machine() {
+  const cpus = os.cpus();
+  const nm = path.join(ROOT, 'node_modules');
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    node: process.version,
+    commit: git(),
+    versions: {
+      'meingpt-wasm': version(path.join(BENCH, 'node_modules', 'meingpt-wasm', 'package.json')),
+      openai: version(path.join(nm, 'openai', 'package.json')),
+      esbuild: version(path.join(nm, 'esbuild', 'package.json')),
+      miniflare: version(path.join(nm, 'miniflare', 'package.json')),
+      workerd: version(path.join(nm, 'workerd', 'package.json')),
+    },
+  };
+}
+
+const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
+const x = (r) => (r == null ? '–' : `${r.toFixed(2)}×`);
+const mark = (ok) => (ok == null ? '–' : ok ? 'yes' : '**no**');
+const ms = (s) => `${s.min} / ${s.median}`;
+
+function sizeSection(size, lines, goals) {
+  const { ours, openai } = size;
+  lines.push('## 1. Bytes shipped', '');
+  lines.push('What a browser loads for one streaming call (bench/apps/browser-*.js, `esbuild --bundle --minify --format=esm`,');
+  lines.push('platform browser, plus the `.wasm` the bundle loads); gzip -9 and brotli -11 from node:zlib.', '');
+  lines.push('| client | file | raw | gzip | brotli |', '|---|---|---:|---:|---:|');
+  for (const [name, s] of [['meingpt-wasm', ours], ['openai', openai]]) {
+    for (const f of s.files) lines.push(`| ${name} | ${f.name} | ${kb(f.raw)} | ${kb(f.gzip)} | ${kb(f.brotli)} |`);
+    lines.push(`| **${name}** | **total** | ${kb(s.total.raw)} | **${kb(s.total.gzip)}** | ${kb(s.total.brotli)} |`);
+  }
+  lines.push('', `Ratio meingpt-wasm / openai: gzip ${x(ratio(ours.total.gzip, openai.total.gzip))}, brotli ${x(ratio(ours.total.brotli, openai.total.brotli))}.`, '');
+  goals.push(['shipped gzip (wasm + JS)', '≤ 36 KiB (36,864 B)', `${kb(ours.total.gzip)} (${ours.total.gzip} B)`, ours.total.gzip <= 36 * 1024]);
+}
+
+function streamSection(stream, lines, goals) {
+  const r = stream.results;
+  lines.push('## 2. Stream consumption', '');
+  lines.push(`One stream of ${stream.chunks} content chunks (${kb(stream.contentBytes)} of content, ${kb(stream.sseBytes)} of SSE), read to the end;`);
+  lines.push(`ms min / median of ${r.ours.runs.length} runs after warm-up, client order rotated per round, a GC before each run.`, '');
+  lines.push('| client | ms (min / median) | items | median vs floor | median vs openai |', '|---|---:|---:|---:|---:|');
+  const label = { ours: 'meingpt-wasm `for await`', 'ours-text': 'meingpt-wasm `textStream()`', openai: 'openai `for await`', floor: 'floor (fetch + TextDecoder + split + JSON.parse)' };
+  for (const [name, s] of Object.entries(r)) {
+    lines.push(`| ${label[name] ?? name} | ${ms(s)} | ${s.items} | ${x(ratio(s.median, r.floor.median))} | ${x(ratio(s.median, r.openai.median))} |`);
+  }
+  lines.push('');
+  goals.push(['stream: meingpt-wasm vs openai (median)', '≤ 1.00×', x(ratio(r.ours.median, r.openai.median)), r.ours.median <= r.openai.median]);
+  goals.push(['stream: meingpt-wasm vs floor (median)', '≤ 1.30×', x(ratio(r.ours.median, r.floor.median)), r.ours.median <= 1.3 * r.floor.median]);
+}
+
+function roundtripSection(rt, lines) {
+  const r = rt.results;
+  lines.push('## 3. Non-stream round trips', '');
+  lines.push(`${rt.calls} small non-stream calls one after the other (keep-alive); ms for all of them, min / median of ${r.ours.runs.length} runs.`, '');
+  lines.push('| client | ms (min / median) | µs per call (median) | median vs floor | median vs openai |', '|---|---:|---:|---:|---:|');
+  const label = { ours: 'meingpt-wasm', openai: 'openai', floor: 'floor (fetch + JSON.parse)' };
+  for (const [name, s] of Object.entries(r)) {
+    lines.push(`| ${label[name]} | ${ms(s)} | ${Math.round((s.median * 1000) / rt.calls)} | ${x(ratio(s.median, r.floor.median))} | ${x(ratio(s.median, r.openai.median))} |`);
+  }
+  lines.push('');
+}
+
+function coldSection(cold, lines, goals) {
+  const n = cold.node;
+  lines.push('## 4. Cold start', '');
+  lines.push(`Node: a fresh \`node\` process per run (bench/cold-child.mjs), ${n.ours.import.runs.length} runs per client after one warm-up round; ms`);
+  lines.push('min / median. *import*: the dynamic `import()` of the client; *import + first call*: until the first non-stream answer');
+  lines.push('arrived (wasm compiled, connection opened); *process start → answer*: since the process began (Node boot included).', '');
+  lines.push('| client | import | import + first call | process start → answer | spawn → exit (wall) |', '|---|---:|---:|---:|---:|');
+  const label = { ours: 'meingpt-wasm', openai: 'openai', floor: 'floor (plain fetch)' };
+  for (const [name, s] of Object.entries(n)) lines.push(`| ${label[name]} | ${ms(s.import)} | ${ms(s.importAndCall)} | ${ms(s.sinceStart)} | ${ms(s.wall)} |`);
+  lines.push('', `Ratio meingpt-wasm / openai (medians): import ${x(ratio(n.ours.import.median, n.openai.import.median))}, import + first call ${x(ratio(n.ours.importAndCall.median, n.openai.importAndCall.median))}.`, '');
+  goals.push(['cold start: import + first call vs openai (median)', '≤ 1.00×', x(ratio(n.ours.importAndCall.median, n.openai.importAndCall.median)), n.ours.importAndCall.median <= n.openai.importAndCall.median]);
+  const w = cold.workerd;
+  lines.push(`workerd (Miniflare): a Worker bundled as wrangler does (bench/apps/worker-*.js), \`new Miniflare(...)\` until \`ready\`, then`);
+  lines.push(`its first \`dispatchFetch\` (one call to the bench server); ${w.ours.total.runs.length} starts per Worker after one warm-up round; ms min / median.`, '');
+  lines.push('| Worker | new Miniflare → ready | first dispatchFetch | total |', '|---|---:|---:|---:|');
+  for (const [name, s] of Object.entries(w)) lines.push(`| ${label[name]} | ${ms(s.ready)} | ${ms(s.firstCall)} | ${ms(s.total)} |`);
+  lines.push('', `Ratio meingpt-wasm / openai (median total): ${x(ratio(w.ours.total.median, w.openai.total.median))}.`, '');
+}
+
+/** Retained after the read (heap + external incl. wasm memory, after GC) minus start, in MB. */
+const retained = (m) => Math.round((m.afterGc.heapUsed + m.afterGc.external - m.start.heapUsed - m.start.external) * 10) / 10;
+
+function memorySection(memory, lines, goals) {
+  const any = Object.values(memory)[0];
+  lines.push('## 5. Memory', '');
+  lines.push(`A ${any.mb} MB stream (${any.chunks} chunks, ${any.contentMB} MB of content), read with \`for await\`, deltas counted and`);
+  lines.push('dropped; one process per client; MB sampled every 10 ms. *external* = `process.memoryUsage().external` (ArrayBuffers');
+  lines.push('included: the wasm memory lives there). *retained* = heapUsed + external after the read and a GC, minus the start.', '');
+  lines.push('| client | read ms | RSS start / 25% / 50% / 75% / peak / end | heapUsed start / peak / end / after GC | external start / 50% / peak / end / after GC | retained |');
+  lines.push('|---|---:|---|---|---|---:|');
+  const label = { ours: 'meingpt-wasm', openai: 'openai', floor: 'floor' };
+  for (const [name, m] of Object.entries(memory)) {
+    lines.push(
+      `| ${label[name]} | ${m.ms} | ${m.start.rss} / ${m.q25.rss} / ${m.q50.rss} / ${m.q75.rss} / ${m.peak.rss} / ${m.end.rss} | ` +
+        `${m.start.heapUsed} / ${m.peak.heapUsed} / ${m.end.heapUsed} / ${m.afterGc.heapUsed} | ` +
+        `${m.start.external} / ${m.q50.external} / ${m.peak.external} / ${m.end.external} / ${m.afterGc.external} | ${retained(m)} MB |`,
+    );
+  }
+  const o = memory.ours;
+  const allowance = Math.round((2 * o.contentMB + 8) * 10) / 10;
+  lines.push('', `Flat means: what stays after the read is at most what \`finalCompletion()\` may keep (the joined content, ${o.contentMB} MB,`);
+  lines.push(`with room for a growing buffer: 2 × content + 8 MB = ${allowance} MB), not a function of the bytes streamed.`, '');
+  goals.push([`memory flat: retained after a ${o.mb} MB read`, `≤ ${allowance} MB`, `${retained(o)} MB (peak RSS ${o.peak.rss} MB)`, retained(o) <= allowance]);
+}
+
+function concurrencySection(conc, lines) {
+  const any = Object.values(conc)[0];
+  lines.push('## 6. Concurrency', '');
+  lines.push(`${any.streams} concurrent streams of ${any.chunksPerStream} chunks each (each with its own text), in one process per client;`);
+  lines.push(`ms until all settled, min / median of ${any.runs.length} runs (the first opens the connections); errors and byte-exact streams per run.`, '');
+  lines.push('| client | ms (min / median) | errors | byte-exact streams | median vs floor | max RSS |', '|---|---:|---:|---:|---:|---:|');
+  const label = { ours: 'meingpt-wasm', openai: 'openai', floor: 'floor' };
+  for (const [name, c] of Object.entries(conc)) {
+    lines.push(`| ${label[name]} | ${c.min} / ${c.median} | ${c.errors.join(', ')} | ${c.exact.join(', ')} of ${c.streams} | ${x(ratio(c.median, conc.floor?.median))} | ${c.maxRssMB} MB |`);
+  }
+  for (const [name, c] of Object.entries(conc)) if (c.firstError) lines.push('', `First error of ${name}: \`${c.firstError.split('\n')[0]}\``);
+  lines.push('');
+}
+
+/** Writes results.json and RESULTS.md into `dir`; returns their paths. */
+export function writeReport(results, dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const m = results.machine;
+  const lines = ['# Bench results', ''];
+  lines.push(`Written by \`npm run bench\` (bench/run.mjs; see bench/README.md) on ${m.date.replace('T', ' ').slice(0, 19)} UTC, in ${results.seconds} s.`, '');
+  lines.push(`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.os}; load average ${m.loadAverage.join(' / ')} at the start, ${(m.loadAverageEnd ?? []).join(' / ')} at the end`);
+  lines.push('  (a shared machine: other sessions build and test in parallel, so timings are noisy; compare ratios within one run).');
+  lines.push(`- Node ${m.node}; meingpt-wasm ${m.versions['meingpt-wasm']} (packed from pkg/, commit ${m.commit}); openai ${m.versions.openai};`);
+  lines.push(`  esbuild ${m.versions.esbuild}; miniflare ${m.versions.miniflare}; workerd ${m.versions.workerd}.`);
+  lines.push('- Loopback only: the bench server (bench/server.mjs) runs in its own process and answers with precomputed bytes.');
+  lines.push('- Times in ms as **min / median** of the repetitions; ratios compare medians of the same run.', '');
+  const goals = [];
+  const body = [];
+  if (results.size) sizeSection(results.size, body, goals);
+  if (results.stream) streamSection(results.stream, body, goals);
+  if (results.roundtrip) roundtripSection(results.roundtrip, body);
+  if (results.cold) coldSection(results.cold, body, goals);
+  if (results.memory) memorySection(results.memory, body, goals);
+  if (results.concurrency) concurrencySection(results.concurrency, body);
+  lines.push('## Goals (issue 5)', '', '| goal | target | measured | met |', '|---|---|---|---|');
+  for (const [goal, target, measured, ok] of goals) lines.push(`| ${goal} | ${target} | ${measured} | ${mark(ok)} |`);
+  lines.push('', ...body);
+  const md = path.join(dir, 'RESULTS.md');
+  const json = path.join(dir, 'results.json');
+  fs.writeFileSync(md, lines.join('\n'));
+  fs.writeFileSync(json, JSON.stringify(results, null, 2) + '\n');
+  console.log('\n' + lines.join('\n'));
+  return { md, json };
+}

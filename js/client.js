@@ -1,0 +1,109 @@
+// The I/O driver of chatCompletion: fetch, timers, abort and body reads. Every decision is made
+// in Rust (request and options checks, error mapping, retry policy, stream decoding); this file
+// only waits. Why the waiting is not a Rust future: DESIGN.md ("I/O in a JS driver").
+import { prepare, httpError, connectionError, retryDelay, StreamCore } from './meingpt_wasm.js';
+import { ChatCompletionStream } from './stream.js';
+import { APIError, APIUserAbortError } from './errors.js';
+
+const MAX_TIMER = 2147483647;
+
+/** One fetch's AbortController, linked to the caller's signal and a timer; knows who fired. */
+export class Link {
+  constructor(signal) {
+    this.controller = new AbortController();
+    this.why = 0; // 1: the caller, 2: the timer
+    this.signal = signal;
+    this.onAbort = () => this.fire(1);
+    signal?.addEventListener('abort', this.onAbort);
+  }
+  fire(why) {
+    this.why ||= why;
+    this.controller.abort();
+  }
+  arm(ms) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fire(2), Math.min(ms, MAX_TIMER));
+  }
+  disarm() {
+    clearTimeout(this.timer);
+  }
+  close() {
+    this.disarm();
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+export async function chatCompletion(request, options) {
+  const [url, headers, body, stream, timeoutMs, maxRetries, signal, fetchFn, key] = prepare(request, options);
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt(fetchFn ?? fetch, url, headers, body, stream, timeoutMs, signal, key);
+    } catch (e) {
+      if (!(e instanceof APIError)) throw e;
+      const status = e instanceof APIUserAbortError ? 1 : (e.status ?? 0);
+      const h = e.headers;
+      const wait =
+        retry < maxRetries && status !== 1
+          ? retryDelay(retry, status, h?.get?.('retry-after-ms') ?? undefined, h?.get?.('retry-after') ?? undefined)
+          : -1;
+      if (wait < 0) throw e;
+      await sleep(wait, signal, key);
+    }
+  }
+}
+
+async function attempt(fetchFn, url, headers, body, stream, timeoutMs, signal, key) {
+  if (signal?.aborted) throw connectionError(1, '', undefined, key);
+  const link = new Link(signal);
+  let kept = false;
+  try {
+    link.arm(timeoutMs);
+    const fail = (e, what) => connectionError(link.why, what, e, key);
+    let response;
+    try {
+      response = await fetchFn(url, { method: 'POST', headers, body, signal: link.controller.signal });
+    } catch (e) {
+      throw fail(e, 'Connection error');
+    }
+    const status = response?.status;
+    if (!(status >= 100 && status <= 999)) throw connectionError(0, 'fetch did not return a Response', undefined, key);
+    const ok = status >= 200 && status < 300;
+    if (ok && stream) {
+      const reader = response.body?.getReader?.();
+      if (!reader) throw connectionError(0, 'the streamed response has no readable body', undefined, key);
+      link.disarm();
+      kept = true;
+      return new ChatCompletionStream(new StreamCore(status, key), reader, link, timeoutMs);
+    }
+    let text;
+    try {
+      text = await response.text();
+    } catch (e) {
+      throw fail(e, 'the response body broke off');
+    }
+    if (ok) {
+      try {
+        return JSON.parse(text);
+      } catch {
+        // not JSON: an APIError below
+      }
+    }
+    throw httpError(status, text, response.headers, key);
+  } finally {
+    if (!kept) link.close();
+  }
+}
+
+function sleep(ms, signal, key) {
+  return new Promise((resolve, reject) => {
+    const link = new Link(signal);
+    const done = () => {
+      link.close();
+      if (link.why === 2) resolve();
+      else reject(connectionError(1, '', undefined, key));
+    };
+    if (signal?.aborted) return done();
+    link.controller.signal.addEventListener('abort', done);
+    link.arm(ms);
+  });
+}

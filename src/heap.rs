@@ -1,0 +1,349 @@
+//! The wasm build's memory allocator: power-of-two size classes with one free list each.
+//!
+//! Why not the default (dlmalloc): it is about 7.5 KB of the wasm, and its malloc/free are the most
+//! frequent calls while a stream is read (a few small buffers per event). This one is a few hundred
+//! bytes and O(1) both ways. Every block is naturally aligned to its size (so any alignment up to
+//! the size holds); memory is only ever taken from the end of the heap, and the gap that aligning
+//! a block leaves is cut into smaller aligned blocks for the free lists, so nothing is lost. A freed
+//! block is reused for the same size class; with the doubling growth of `Vec`/`String` the memory
+//! kept is at most about twice the peak in use, and reading a long stream stays flat.
+//!
+//! The logic is plain Rust over a [`Heap`] with a pluggable `grow` function, tested on the host.
+
+use core::cell::UnsafeCell;
+
+/// Smallest block (and alignment of every block): 16 bytes.
+const MIN_SHIFT: u32 = 4;
+/// Blocks up to this size are aligned to their size; larger ones to this (a wasm page).
+const BIG: usize = 65_536;
+/// Size classes 2^4 ... 2^30.
+const CLASSES: usize = 27;
+
+/// The allocator state: free list heads and the untouched tail of the heap.
+pub struct Heap {
+    free: [usize; CLASSES],
+    next: usize,
+    end: usize,
+}
+
+impl Heap {
+    /// An empty heap; the first allocation asks `grow` for memory.
+    pub const fn new() -> Self {
+        Heap {
+            free: [0; CLASSES],
+            next: 0,
+            end: 0,
+        }
+    }
+
+    /// The class of a request, or `None` when it is too large.
+    fn class(size: usize, align: usize) -> Option<usize> {
+        let need = size.max(align).max(1 << MIN_SHIFT);
+        let shift = usize::BITS - (need - 1).leading_zeros();
+        let class = shift.checked_sub(MIN_SHIFT)? as usize;
+        (class < CLASSES).then_some(class)
+    }
+
+    /// Allocates a block of `size` bytes aligned to `align` (a power of two); 0 when out of memory.
+    ///
+    /// # Safety
+    /// `grow(bytes)` must add at least `bytes` bytes at the end of the memory and return the old and
+    /// the new end (or `None`; `grow(0)` gives the current end), and the heap must only be used
+    /// through these functions.
+    pub unsafe fn alloc(
+        &mut self,
+        size: usize,
+        align: usize,
+        grow: impl Fn(usize) -> Option<(usize, usize)>,
+    ) -> usize {
+        let Some(class) = Self::class(size, align) else {
+            return 0;
+        };
+        let Some(slot) = self.free.get_mut(class) else {
+            return 0;
+        };
+        let head = *slot;
+        if head != 0 {
+            // SAFETY: a free block starts with the address of the next free block of its class.
+            *slot = unsafe { *(head as *const usize) };
+            return head;
+        }
+        if self.next == 0 {
+            let Some((_, end)) = grow(0) else { return 0 };
+            self.next = end.max(1 << MIN_SHIFT);
+            self.end = self.next;
+        }
+        let block = 1usize << (class as u32 + MIN_SHIFT);
+        let step = block.min(BIG);
+        let Some(start) = self.next.checked_add(step - 1).map(|s| s & !(step - 1)) else {
+            return 0;
+        };
+        let Some(stop) = start.checked_add(block) else {
+            return 0;
+        };
+        if stop > self.end {
+            let Some((old, new)) = grow(stop - self.end) else {
+                return 0;
+            };
+            if old != self.end {
+                // Someone else grew the memory: start again after their part.
+                self.next = old;
+                self.end = new;
+                // SAFETY: as promised by the caller.
+                return unsafe { self.alloc(size, align, grow) };
+            }
+            self.end = new;
+        }
+        // Cut the gap before `start` into naturally aligned blocks for the free lists.
+        let mut p = self.next;
+        while p < start {
+            let piece = (p & p.wrapping_neg()).min(start - p);
+            let piece = 1usize << (usize::BITS - 1 - piece.leading_zeros());
+            if let Some(c) = Self::class(piece, 1) {
+                if 1usize << (c as u32 + MIN_SHIFT) == piece {
+                    // SAFETY: `p..p + piece` is unused heap memory.
+                    unsafe { self.push(c, p) };
+                }
+            }
+            p += piece;
+        }
+        self.next = stop;
+        start
+    }
+
+    /// # Safety
+    /// `p` must be an unused block of class `class`.
+    unsafe fn push(&mut self, class: usize, p: usize) {
+        if let Some(slot) = self.free.get_mut(class) {
+            // SAFETY: the block is unused and at least 16 bytes.
+            unsafe { *(p as *mut usize) = *slot };
+            *slot = p;
+        }
+    }
+
+    /// Gives a block back.
+    ///
+    /// # Safety
+    /// `p` must come from [`Heap::alloc`] with the same `size` and `align`, and not be used again.
+    pub unsafe fn dealloc(&mut self, p: usize, size: usize, align: usize) {
+        if let Some(class) = Self::class(size, align) {
+            // SAFETY: as the caller promised.
+            unsafe { self.push(class, p) };
+        }
+    }
+
+    /// Grows the block at `p` (from `alloc` with `old` bytes and `align`) to hold `new` bytes
+    /// where it is, when it is the last block of the heap (a buffer that keeps growing, like a
+    /// stream's joined content, usually is): no copy, and no freed block left behind.
+    ///
+    /// # Safety
+    /// As for [`Heap::alloc`] and [`Heap::dealloc`].
+    pub unsafe fn grow_in_place(
+        &mut self,
+        p: usize,
+        old: usize,
+        new: usize,
+        align: usize,
+        grow: impl Fn(usize) -> Option<(usize, usize)>,
+    ) -> bool {
+        let (Some(a), Some(b)) = (Self::class(old, align), Self::class(new, align)) else {
+            return false;
+        };
+        let old_block = 1usize << (a as u32 + MIN_SHIFT);
+        let new_block = 1usize << (b as u32 + MIN_SHIFT);
+        if p.checked_add(old_block) != Some(self.next) || p % new_block.min(BIG) != 0 {
+            return false;
+        }
+        let Some(stop) = p.checked_add(new_block) else {
+            return false;
+        };
+        if stop > self.end {
+            match grow(stop - self.end) {
+                Some((old_end, new_end)) if old_end == self.end => self.end = new_end,
+                _ => return false,
+            }
+        }
+        self.next = stop;
+        true
+    }
+
+    /// True when a block for (`old`, `align`) also holds `new` bytes.
+    pub fn fits(old: usize, new: usize, align: usize) -> bool {
+        Self::class(old, align) == Self::class(new, align)
+    }
+}
+
+impl Default for Heap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A [`Heap`] shared by a single-threaded program (wasm32 without threads).
+pub struct SingleThreaded(pub UnsafeCell<Heap>);
+
+// SAFETY: only used on wasm32 without atomics, where there is one thread.
+unsafe impl Sync for SingleThreaded {}
+
+#[cfg(target_arch = "wasm32")]
+mod global {
+    use super::{Heap, SingleThreaded};
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::cell::UnsafeCell;
+
+    fn grow(bytes: usize) -> Option<(usize, usize)> {
+        let pages = bytes.div_ceil(65_536);
+        let old = core::arch::wasm32::memory_grow(0, pages);
+        (old != usize::MAX).then_some((old * 65_536, (old + pages) * 65_536))
+    }
+
+    unsafe impl GlobalAlloc for SingleThreaded {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            // SAFETY: one thread; `grow` appends pages to the end of the memory.
+            unsafe { (*self.0.get()).alloc(l.size(), l.align(), grow) as *mut u8 }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            // SAFETY: as GlobalAlloc promises.
+            unsafe { (*self.0.get()).dealloc(p as usize, l.size(), l.align()) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            if Heap::fits(l.size(), new, l.align()) {
+                return p;
+            }
+            // SAFETY: one thread; `p` came from this heap with layout `l`.
+            if unsafe { (*self.0.get()).grow_in_place(p as usize, l.size(), new, l.align(), grow) }
+            {
+                return p;
+            }
+            // SAFETY: as GlobalAlloc promises; the blocks do not overlap.
+            unsafe {
+                let q = self.alloc(Layout::from_size_align_unchecked(new, l.align()));
+                if !q.is_null() {
+                    core::ptr::copy_nonoverlapping(p, q, l.size().min(new));
+                    self.dealloc(p, l);
+                }
+                q
+            }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: SingleThreaded = SingleThreaded(UnsafeCell::new(Heap::new()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// A fake linear memory: real memory (64 MiB + 64 KiB, 64 KiB aligned) handed out by pages.
+    struct Mem {
+        _buf: Vec<u64>,
+        base: usize,
+        used: Cell<usize>,
+    }
+
+    const LIMIT: usize = 64 << 20;
+
+    impl Mem {
+        fn new() -> Self {
+            let buf = vec![0u64; (LIMIT + 65_536) / 8];
+            let base = (buf.as_ptr() as usize + 65_535) & !65_535;
+            Mem {
+                _buf: buf,
+                base,
+                used: Cell::new(0),
+            }
+        }
+        fn grow(&self, bytes: usize) -> Option<(usize, usize)> {
+            let old = self.used.get();
+            let new = old + bytes.div_ceil(65_536) * 65_536;
+            if new > LIMIT {
+                return None;
+            }
+            self.used.set(new);
+            Some((self.base + old, self.base + new))
+        }
+        fn len(&self) -> usize {
+            self.used.get()
+        }
+    }
+
+    #[test]
+    fn blocks_are_aligned_disjoint_and_reused() {
+        let mem = Mem::new();
+        let mut heap = Heap::new();
+        let mut live: Vec<(usize, usize, usize)> = Vec::new();
+        let mut seed = 12345u64;
+        for round in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            if live.len() > 40 || (seed % 3 == 0 && !live.is_empty()) {
+                let (p, s, a) = live.swap_remove((seed as usize / 3) % live.len());
+                let tag = unsafe { core::slice::from_raw_parts(p as *const u8, s) };
+                assert!(
+                    tag.iter().all(|&b| b == (p % 251) as u8),
+                    "block contents kept"
+                );
+                unsafe { heap.dealloc(p, s, a) };
+                continue;
+            }
+            let size =
+                [1, 7, 16, 17, 100, 1000, 5000, 70_000][(seed >> 8) as usize % 8] + round % 5;
+            let align = [1, 8, 16, 64, 4096][(seed >> 16) as usize % 5];
+            let p = unsafe { heap.alloc(size, align, |b| mem.grow(b)) };
+            assert_ne!(p, 0);
+            assert_eq!(p % align, 0, "alignment");
+            assert!(
+                p >= mem.base && p + size <= mem.base + mem.len(),
+                "inside the heap"
+            );
+            for &(q, s, _) in &live {
+                assert!(p + size <= q || q + s <= p, "overlap");
+            }
+            unsafe { core::ptr::write_bytes(p as *mut u8, (p % 251) as u8, size) };
+            live.push((p, size, align));
+        }
+        // Flat: with at most 41 live blocks of at most ~128 KiB, the heap stays small.
+        assert!(mem.len() < 8 << 20, "heap grew to {}", mem.len());
+    }
+
+    #[test]
+    fn the_last_block_grows_where_it_is() {
+        let mem = Mem::new();
+        let mut heap = Heap::new();
+        let small = unsafe { heap.alloc(100, 8, |b| mem.grow(b)) };
+        let p = unsafe { heap.alloc(70_000, 1, |b| mem.grow(b)) };
+        assert_eq!(p % 65_536, 0, "big blocks are page aligned");
+        let mut prev = 70_000;
+        for size in [140_000, 300_000, 1 << 20, 5 << 20] {
+            assert!(unsafe { heap.grow_in_place(p, prev, size, 1, |b| mem.grow(b)) });
+            prev = size;
+        }
+        // Not the last block any more: no growth in place.
+        let q = unsafe { heap.alloc(70_000, 1, |b| mem.grow(b)) };
+        assert!(q >= p + (8 << 20));
+        assert!(!unsafe { heap.grow_in_place(p, 5 << 20, 10 << 20, 1, |b| mem.grow(b)) });
+        assert!(!unsafe { heap.grow_in_place(small, 100, 1000, 8, |b| mem.grow(b)) });
+        assert!(
+            mem.len() < (9 << 20) + 200_000,
+            "no copies left behind: {}",
+            mem.len()
+        );
+    }
+
+    #[test]
+    fn same_class_is_reused_and_huge_requests_fail_cleanly() {
+        let mem = Mem::new();
+        let mut heap = Heap::new();
+        let a = unsafe { heap.alloc(100, 8, |b| mem.grow(b)) };
+        unsafe { heap.dealloc(a, 100, 8) };
+        let b = unsafe { heap.alloc(120, 8, |b| mem.grow(b)) };
+        assert_eq!(a, b);
+        assert!(Heap::fits(100, 128, 8) && !Heap::fits(100, 129, 8));
+        assert_eq!(unsafe { heap.alloc(usize::MAX / 2, 8, |b| mem.grow(b)) }, 0);
+        assert_eq!(unsafe { heap.alloc(100 << 20, 8, |b| mem.grow(b)) }, 0);
+        assert_ne!(unsafe { heap.alloc(10, 8, |b| mem.grow(b)) }, 0);
+    }
+}
