@@ -7,6 +7,11 @@ export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(() =>
   initWasm({ module_or_path: new URL('./meingpt_wasm_bg.wasm', import.meta.url) }),
 );
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion);
+// The validator wasm of runTools/parse, loaded on their first use.
+const schema = () =>
+  fetch(new URL('./meingpt_schema.wasm', import.meta.url))
+    .then((r) => r.arrayBuffer())
+    .then((b) => WebAssembly.compile(b));
+export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);

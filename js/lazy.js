@@ -29,9 +29,11 @@ export function lazy(load) {
   };
 }
 
-// tools.js helpers, loaded on first use: bundles that never call them do not ship them.
-export const later = (name, call) => (...args) => import('./tools.js').then((m) => m[name](call, ...args));
-export const laterIterable = (name, call) =>
+// tools.js helpers, loaded on first use: bundles that never call them do not ship them. `schema`
+// loads the validator wasm (a WebAssembly.Module) the way the entry's runtime loads wasm.
+export const later = (name, call, schema) => (...args) =>
+  import('./tools.js').then((m) => m[name]({ call, schema }, ...args));
+export const laterIterable = (name, call, schema) =>
   async function* (...args) {
-    yield* (await import('./tools.js'))[name](call, ...args);
+    yield* (await import('./tools.js'))[name]({ call, schema }, ...args);
   };

@@ -8,6 +8,8 @@ export const { init, chatCompletion, validateRequest, ChatCompletionStream } = l
   const bytes = await readFile(new URL('./meingpt_wasm_bg.wasm', import.meta.url));
   initSync({ module: await WebAssembly.compile(bytes) });
 });
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion);
+// The validator wasm of runTools/parse, loaded on their first use.
+const schema = () => readFile(new URL('./meingpt_schema.wasm', import.meta.url)).then((b) => WebAssembly.compile(b));
+export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);

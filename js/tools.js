@@ -1,7 +1,8 @@
 // runTools, runToolsStream and parse: helpers over chatCompletion. The entries load this file on
 // first use (lazy.js `later`), so a bundle that never calls them does not ship it. Schemas are
-// checked by the Rust validator (src/schema.rs) through the wasm export checkSchema.
-import { checkSchema } from './meingpt_wasm.js';
+// checked by the Rust validator (src/schema.rs), built as its own small wasm
+// (meingpt_schema.wasm, src/schema_abi.rs) that `api.schema()` loads the way the entry's runtime
+// loads wasm; it stays out of the main wasm that every call loads.
 import {
   APIConnectionTimeoutError,
   APIError,
@@ -11,9 +12,60 @@ import {
   ValidationError,
 } from './errors.js';
 
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+let validator; // a promise of the validator wasm's exports, made once
+
+function loadValidator(load) {
+  validator ??= Promise.resolve()
+    .then(load)
+    .then(async (module) => {
+      let x;
+      const text = (p, n) => dec.decode(new Uint8Array(x.memory.buffer, p, n));
+      const pattern = (pp, pl, sp, sl) => {
+        try {
+          return +new RegExp(text(pp, pl), 'u').test(text(sp, sl));
+        } catch {
+          return -1; // a pattern the engine refuses is not checked
+        }
+      };
+      x = (await WebAssembly.instantiate(module, { env: { pattern } })).exports;
+      return x;
+    });
+  validator.catch(() => (validator = undefined));
+  return validator;
+}
+
+/** `[pointer, message]` when the JSON text `value` does not match the schema text, else undefined. */
+async function checkSchema(load, schema, value) {
+  const x = await loadValidator(load);
+  try {
+    const put = (s) => {
+      const b = enc.encode(s);
+      const p = x.alloc(b.length);
+      new Uint8Array(x.memory.buffer, p, b.length).set(b);
+      return [p, b.length];
+    };
+    const [sp, sl] = put(schema);
+    const [vp, vl] = put(value);
+    const r = x.check(sp, sl, vp, vl);
+    x.free(sp, sl);
+    x.free(vp, vl);
+    if (!r) return undefined;
+    const len = new DataView(x.memory.buffer).getUint32(r, true);
+    const bytes = new Uint8Array(x.memory.buffer, r + 4, len).slice();
+    x.free(r, len + 4);
+    const z = bytes.indexOf(0);
+    return [dec.decode(bytes.subarray(0, z)), dec.decode(bytes.subarray(z + 1))];
+  } catch (e) {
+    validator = undefined; // a trapped instance is not reused
+    throw e;
+  }
+}
+
 /** `text` (JSON) parsed, after checking it against `schema`; throws SchemaValidationError. */
-function checked(schema, text, completion) {
-  const bad = checkSchema(schema === undefined ? 'true' : JSON.stringify(schema), text);
+async function checked(api, schema, text, completion) {
+  const bad = await checkSchema(api.schema, schema === undefined ? 'true' : JSON.stringify(schema), text);
   if (bad) throw new SchemaValidationError(bad[1], bad[0], completion);
   return JSON.parse(text);
 }
@@ -32,7 +84,7 @@ function messageOf(completion) {
  * `response_format.json_schema.schema`: `{ completion, parsed }`. With `stream: true` it resolves
  * to the stream, whose `finalParsed()` gives the same once the stream has ended.
  */
-export async function parse(call, request, options) {
+export async function parse(api, request, options) {
   const format = request?.response_format;
   if (format?.type !== 'json_schema' || typeof format.json_schema !== 'object' || !format.json_schema) {
     throw new ValidationError(
@@ -41,30 +93,30 @@ export async function parse(call, request, options) {
     );
   }
   const schema = format.json_schema.schema;
-  const finish = (completion) => {
+  const finish = async (completion) => {
     const m = messageOf(completion);
     if (typeof m.content !== 'string') {
       const why = m.refusal ? `the model refused: ${m.refusal}` : 'the reply has no content';
       throw new SchemaValidationError(why, '', completion);
     }
-    return { completion, parsed: checked(schema, m.content, completion) };
+    return { completion, parsed: await checked(api, schema, m.content, completion) };
   };
-  const result = await call(request, options);
+  const result = await api.call(request, options);
   if (request.stream !== true) return finish(result);
   result.finalParsed = () => result.finalCompletion().then(finish);
   return result;
 }
 
 /** `runTools(request, { tools, maxSteps }, options)`: the loop, to its final answer. */
-export async function runTools(call, request, config, options) {
+export async function runTools(api, request, config, options) {
   let last;
-  for await (const event of loop(call, request, config, options, false)) last = event;
+  for await (const event of loop(api, request, config, options, false)) last = event;
   return { completion: last.completion, messages: last.messages, steps: last.steps };
 }
 
 /** The loop as events: content deltas, tool calls started and finished, steps, and `done`. */
-export function runToolsStream(call, request, config, options) {
-  return loop(call, request, config, options, true);
+export function runToolsStream(api, request, config, options) {
+  return loop(api, request, config, options, true);
 }
 
 /** An AbortController for the whole loop: the caller's signal and `timeoutMs` both end it. */
@@ -112,7 +164,7 @@ function toolDefinitions(request, tools) {
 }
 
 /** Runs one tool call; what went wrong goes back to the model as the tool's answer. */
-async function runCall(tc, tools, abort, messages) {
+async function runCall(api, tc, tools, abort, messages) {
   const name = tc?.function?.name;
   const tool = Object.hasOwn(tools, name) ? tools[name] : undefined;
   let content;
@@ -121,7 +173,7 @@ async function runCall(tc, tools, abort, messages) {
     if (!tool) throw new Error(`there is no tool named ${JSON.stringify(name)}`);
     let args;
     try {
-      args = checked(tool.parameters, tc.function.arguments || '{}');
+      args = await checked(api, tool.parameters, tc.function.arguments || '{}');
     } catch (e) {
       if (!(e instanceof SchemaValidationError)) throw e;
       throw new Error(`invalid arguments: ${e.message}. Call the tool again with arguments that match its schema.`);
@@ -136,7 +188,8 @@ async function runCall(tc, tools, abort, messages) {
   return { id: tc.id, name, content, error };
 }
 
-async function* loop(call, request, config, options, stream) {
+async function* loop(api, request, config, options, stream) {
+  const { call } = api;
   const { tools, maxSteps = 10 } = config ?? {};
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
     throw new ValidationError('maxSteps must be a whole number of at least 1', 'maxSteps');
@@ -176,7 +229,7 @@ async function* loop(call, request, config, options, stream) {
       for (const tc of calls) {
         yield { type: 'tool_call_started', step, id: tc.id, name: tc.function?.name, arguments: tc.function?.arguments };
       }
-      const results = await orAbort(Promise.all(calls.map((tc) => runCall(tc, tools, abort, messages))), abort);
+      const results = await orAbort(Promise.all(calls.map((tc) => runCall(api, tc, tools, abort, messages))), abort);
       for (const r of results) {
         messages.push({ role: 'tool', tool_call_id: r.id, content: r.content });
         yield { type: 'tool_call_finished', step, id: r.id, name: r.name, result: r.content, error: r.error };

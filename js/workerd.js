@@ -1,6 +1,7 @@
 // Cloudflare Workers / workerd: the wasm is imported as a compiled module (Workers refuse to
 // compile wasm from bytes at run time).
 import wasmModule from './meingpt_wasm_bg.wasm';
+import schemaModule from './meingpt_schema.wasm';
 import { initSync } from './meingpt_wasm.js';
 import { lazy, later, laterIterable } from './lazy.js';
 
@@ -8,6 +9,8 @@ export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(() => {
   initSync({ module: wasmModule });
 });
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion);
+// The validator wasm of runTools/parse, loaded on their first use.
+const schema = () => schemaModule;
+export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);

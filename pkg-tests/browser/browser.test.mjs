@@ -57,6 +57,8 @@ before(async () => {
   metafile = result.metafile;
   bundleText = fs.readFileSync(path.join(OUT, 'bundled', 'app.js'), 'utf8');
   fs.copyFileSync(path.join(INSTALLED, WASM), path.join(OUT, 'bundled', WASM));
+  // The validator wasm of runTools/parse, fetched on their first use (new URL(..., import.meta.url)).
+  fs.copyFileSync(path.join(INSTALLED, 'meingpt_schema.wasm'), path.join(OUT, 'bundled', 'meingpt_schema.wasm'));
   fs.copyFileSync(path.join(HERE, 'bundled.html'), path.join(OUT, 'bundled', 'index.html'));
   // (b) The plain page: served as is.
   fs.copyFileSync(path.join(HERE, 'plain.html'), path.join(OUT, 'plain', 'index.html'));

@@ -7,7 +7,6 @@
 use crate::prelude::*;
 
 mod errors;
-mod helpers;
 mod options;
 mod stream;
 
