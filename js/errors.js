@@ -34,23 +34,11 @@ export class InternalServerError extends APIError {}
 /** A 400 to a request with tools: the model cannot use them. */
 export class ToolsNotSupportedError extends BadRequestError {}
 
-/** A reply or tool arguments do not match their JSON schema; `pointer` says where. */
-export class SchemaValidationError extends MeinGPTError {
-  constructor(reason, pointer, completion) {
-    super(`JSON schema mismatch at ${pointer || '(root)'}: ${reason}`);
-    this.pointer = pointer;
-    this.reason = reason;
-    this.completion = completion;
-  }
-}
+/** A reply or tool arguments do not match their JSON schema: `pointer`, `reason`, `completion`. */
+export class SchemaValidationError extends MeinGPTError {}
 
-/** `runTools()`: the model still asked for tools after `maxSteps` calls. */
-export class MaxStepsExceededError extends MeinGPTError {
-  constructor(steps, messages) {
-    super(`The model still asked for tools after ${steps} steps (maxSteps)`);
-    this.messages = messages;
-  }
-}
+/** `runTools()`: the model still asked for tools after `maxSteps` calls; `messages` so far. */
+export class MaxStepsExceededError extends MeinGPTError {}
 
 /** The network failed or the body broke off. */
 export class APIConnectionError extends APIError {

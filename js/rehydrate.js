@@ -6,7 +6,7 @@
 import { StreamCore, httpError, connectionError } from './meingpt_wasm.js';
 import { Link } from './client.js';
 import { ChatCompletionStream } from './stream.js';
-import { MeinGPTError, ValidationError } from './errors.js';
+import { ValidationError } from './errors.js';
 
 const enc = new TextEncoder();
 const DATA = enc.encode('data: ');
@@ -16,7 +16,6 @@ export async function rehydrate(load, body, response, options) {
   if (typeof body?.getReader !== 'function') {
     throw new ValidationError('a ReadableStream of bytes (or a Response with a body) is needed', 'readable');
   }
-  if (!load) throw new MeinGPTError('import ChatCompletionStream from the meingpt-wasm package');
   await load();
   const status = response?.status ?? 200;
   if (!(status >= 200 && status < 300)) throw httpError(status, await response.text(), response.headers, '');
@@ -54,33 +53,25 @@ function framed(reader, signal) {
       let v = typeof r.value === 'string' ? enc.encode(r.value) : r.value;
       if (!(v instanceof Uint8Array)) return r;
       if (ndjson === undefined) {
-        const i = v.findIndex((b) => !(b === 32 || b === 9 || b === 10 || b === 13 || b === 0xef || b === 0xbb || b === 0xbf));
+        const i = v.findIndex((b) => b > 32 && b < 0xbb); // not whitespace, not the BOM's bytes
         if (i < 0) return { done: false, value: new Uint8Array(0) };
         ndjson = v[i] === 123;
         v = v.subarray(i);
       }
       if (!ndjson) return { done: false, value: v };
-      const parts = [];
-      for (let i = 0; i < v.length; ) {
+      const out = [];
+      for (const b of v) {
         if (lineStart) {
-          while (v[i] === 10 || v[i] === 13) i += 1; // blank lines are no events
-          if (i === v.length) break;
-          parts.push(DATA);
+          if (b === 10 || b === 13) continue; // blank lines are no events
+          out.push(...DATA);
+          lineStart = false;
         }
-        const j = v.indexOf(10, i);
-        lineStart = j >= 0;
-        parts.push(v.subarray(i, lineStart ? j : v.length));
-        if (!lineStart) break;
-        parts.push(END);
-        i = j + 1;
+        if (b === 10) {
+          out.push(10, 10);
+          lineStart = true;
+        } else out.push(b);
       }
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return { done: false, value: out };
+      return { done: false, value: new Uint8Array(out) };
     },
     cancel: (reason) => reader.cancel(reason),
   };

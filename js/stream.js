@@ -14,6 +14,7 @@ let load; // the runtime entry's wasm loader (lazy.js sets it), for streams made
 export const setLoad = (l) => {
   load = l;
 };
+const rehydrate = (...args) => import('./rehydrate.js').then((m) => m.rehydrate(load, ...args));
 
 export class ChatCompletionStream {
   #core;
@@ -42,12 +43,12 @@ export class ChatCompletionStream {
 
   /** A stream over SSE or NDJSON bytes (what `toReadableStream()` gives), read like a server's. */
   static fromReadableStream(readable, options) {
-    return import('./rehydrate.js').then((m) => m.rehydrate(load, readable, undefined, options));
+    return rehydrate(readable, undefined, options);
   }
 
   /** The same over a fetch Response (a Worker piping `toReadableStream()`); non-2xx rejects. */
   static fromResponse(response, options) {
-    return import('./rehydrate.js').then((m) => m.rehydrate(load, response?.body, response, options));
+    return rehydrate(response?.body, response, options);
   }
 
   #claim() {

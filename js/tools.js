@@ -63,10 +63,18 @@ async function checkSchema(load, schema, value) {
   }
 }
 
+/** The error for a reply (or arguments) not matching: `pointer` is a JSON pointer into it. */
+const mismatch = (reason, pointer, completion) =>
+  Object.assign(new SchemaValidationError(`JSON schema mismatch at ${pointer || '(root)'}: ${reason}`), {
+    pointer,
+    reason,
+    completion,
+  });
+
 /** `text` (JSON) parsed, after checking it against `schema`; throws SchemaValidationError. */
 async function checked(api, schema, text, completion) {
   const bad = await checkSchema(api.schema, schema === undefined ? 'true' : JSON.stringify(schema), text);
-  if (bad) throw new SchemaValidationError(bad[1], bad[0], completion);
+  if (bad) throw mismatch(bad[1], bad[0], completion);
   return JSON.parse(text);
 }
 
@@ -97,7 +105,7 @@ export async function parse(api, request, options) {
     const m = messageOf(completion);
     if (typeof m.content !== 'string') {
       const why = m.refusal ? `the model refused: ${m.refusal}` : 'the reply has no content';
-      throw new SchemaValidationError(why, '', completion);
+      throw mismatch(why, '', completion);
     }
     return { completion, parsed: await checked(api, schema, m.content, completion) };
   };
@@ -225,7 +233,9 @@ async function* loop(api, request, config, options, stream) {
         yield { type: 'done', steps: step, completion, messages };
         return;
       }
-      if (step >= maxSteps) throw new MaxStepsExceededError(maxSteps, messages);
+      if (step >= maxSteps) {
+        throw Object.assign(new MaxStepsExceededError(`The model still asked for tools after ${maxSteps} steps (maxSteps)`), { messages });
+      }
       for (const tc of calls) {
         yield { type: 'tool_call_started', step, id: tc.id, name: tc.function?.name, arguments: tc.function?.arguments };
       }

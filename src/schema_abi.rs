@@ -40,7 +40,9 @@ pub unsafe extern "C" fn free(ptr: *mut u8, cap: usize) {
 /// Both ranges must be valid UTF-8 written by JS into buffers from [`alloc`].
 #[no_mangle]
 pub unsafe extern "C" fn check(s: *const u8, s_len: usize, v: *const u8, v_len: usize) -> *mut u8 {
-    let text = |p: *const u8, n: usize| core::str::from_utf8(core::slice::from_raw_parts(p, n)).unwrap_or("");
+    let text = |p: *const u8, n: usize| {
+        core::str::from_utf8(core::slice::from_raw_parts(p, n)).unwrap_or("")
+    };
     let mut matcher = |p: &str, t: &str| match pattern(p.as_ptr(), p.len(), t.as_ptr(), t.len()) {
         0 => Some(false),
         1 => Some(true),
