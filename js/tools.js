@@ -171,29 +171,34 @@ function toolDefinitions(request, tools) {
   return [...other, ...own];
 }
 
-/** Runs one tool call; what went wrong goes back to the model as the tool's answer. */
+/**
+ * Runs one tool call. An unknown tool, arguments that are not JSON or miss the schema, and a tool
+ * that throws go back to the model as the tool's answer; the loop's own failures (an abort, a
+ * validator that cannot load) end the loop.
+ */
 async function runCall(api, tc, tools, abort, messages) {
   const name = tc?.function?.name;
   const tool = Object.hasOwn(tools, name) ? tools[name] : undefined;
   let content;
-  let error = false;
-  try {
-    if (!tool) throw new Error(`there is no tool named ${JSON.stringify(name)}`);
-    let args;
+  let args;
+  if (!tool) content = `Error: there is no tool named ${JSON.stringify(name)}`;
+  else {
     try {
       args = await checked(api, tool.parameters, tc.function.arguments || '{}');
     } catch (e) {
       if (!(e instanceof SchemaValidationError)) throw e;
-      throw new Error(`invalid arguments: ${e.message}. Call the tool again with arguments that match its schema.`);
+      content = `Error: invalid arguments: ${e.message}. Call the tool again with arguments that match its schema.`;
     }
+  }
+  if (content !== undefined) return { id: tc.id, name, content, error: true };
+  try {
     const result = await tool.run(args, { signal: abort.signal, toolCallId: tc.id, messages });
     content = typeof result === 'string' ? result : JSON.stringify(result ?? null);
+    return { id: tc.id, name, content, error: false };
   } catch (e) {
     if (abort.signal.aborted) throw abort.error();
-    error = true;
-    content = `Error: ${e?.message ?? e}`;
+    return { id: tc.id, name, content: `Error: ${e?.message ?? e}`, error: true };
   }
-  return { id: tc.id, name, content, error };
 }
 
 async function* loop(api, request, config, options, stream) {

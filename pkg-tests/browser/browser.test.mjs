@@ -223,6 +223,8 @@ for (const load of loads) {
       assert.ok(c.usage.total_tokens > 0);
       const wasmGets = load.wasmServer().log.filter((r) => r.path === load.wasmPath);
       assert.equal(wasmGets.length, 1, 'the wasm was fetched beside the JS');
+      const schemaPath = load.wasmPath.replace(WASM, 'meingpt_schema.wasm');
+      assert.equal(load.wasmServer().log.filter((r) => r.path === schemaPath).length, 0, 'the validator wasm waits for runTools/parse');
       assert.equal(wasmGets[0].status, 200);
       const sent = apiSim.log.filter((r) => r.method === 'POST' && r.path === CHAT).at(-1);
       assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
@@ -372,6 +374,9 @@ for (const load of loads) {
       const r = await call('tools');
       assert.ok(r.ok, JSON.stringify(r.error));
       const { result, runs, types, content } = r.value;
+      const schemaGets = load.wasmServer().log.filter((x) => x.path === load.wasmPath.replace(WASM, 'meingpt_schema.wasm'));
+      assert.equal(schemaGets.length, 1, 'the validator wasm is fetched on first use, once');
+      assert.equal(schemaGets[0].status, 200);
       assert.deepEqual(runs, ['Freiburg', 'Freiburg']);
       assert.equal(result.steps, 2);
       assert.deepEqual(result.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'assistant']);
