@@ -1,7 +1,6 @@
 // Cloudflare Workers / workerd: the wasm is imported as a compiled module (Workers refuse to
 // compile wasm from bytes at run time).
 import wasmModule from './meingpt_wasm_bg.wasm';
-import schemaModule from './meingpt_schema.wasm';
 import { initSync } from './meingpt_wasm.js';
 import { lazy, later, laterIterable } from './lazy.js';
 
@@ -10,7 +9,7 @@ export const { init, chatCompletion, validateRequest, ChatCompletionStream } = l
   initSync({ module: wasmModule });
 });
 // The validator wasm of runTools/parse, loaded on their first use.
-const schema = () => schemaModule;
+const schema = () => import('./meingpt_schema.wasm').then((m) => m.default);
 export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
 export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
 export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);

@@ -33,6 +33,7 @@ const suites = [
   ['differential', path.join(root, 'tests', 'differential')],
   ['node', path.join(app, 'node')],
   ['workerd', path.join(app, 'workerd')],
+  ['worker', path.join(app, 'worker')],
   ['browser', path.join(app, 'browser')],
   ['demo', path.join(app, 'demo')],
   ['types', path.join(app, 'types')],

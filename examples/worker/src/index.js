@@ -1,0 +1,89 @@
+// meinGPT edge proxy: a Cloudflare Worker that holds the meinGPT key as a secret and serves
+// OpenAI-compatible clients (the demo page, the `openai` package, meingpt-wasm itself) at
+// POST /v1/chat/completions. Requests are validated by meingpt-wasm before anything is sent;
+// answers come back as JSON or as a Server-Sent Events stream passed through as it arrives.
+import { chatCompletion, validateRequest, APIUserAbortError } from 'meingpt-wasm';
+import { readConfig } from './config.js';
+import { originAllowed, corsHeaders, preflight } from './cors.js';
+import { readJson } from './body.js';
+import { errorResponse, errorEvent, toResponse } from './errors.js';
+
+const PATH = '/v1/chat/completions';
+
+/** Headers that keep proxies and Cloudflare from buffering or compressing the stream. */
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  'content-encoding': 'identity',
+  'x-accel-buffering': 'no',
+};
+
+export default {
+  async fetch(request, env) {
+    const config = readConfig(env);
+    const origin = request.headers.get('origin');
+    if (!originAllowed(origin, config.origins)) {
+      return errorResponse(403, `Origin ${origin} is not allowed`);
+    }
+    const cors = corsHeaders(origin);
+    const { pathname } = new URL(request.url);
+    if (pathname !== PATH) return errorResponse(404, `Not found: ${pathname}`, cors);
+    if (request.method === 'OPTIONS') return preflight(request, origin);
+    if (request.method !== 'POST') {
+      return errorResponse(405, `Method ${request.method} not allowed: use POST`, { ...cors, allow: 'POST, OPTIONS' });
+    }
+    if (!config.apiKey) {
+      return errorResponse(500, 'The Worker secret MEINGPT_API_KEY is not set: run `wrangler secret put MEINGPT_API_KEY`', cors);
+    }
+    try {
+      const body = await readJson(request, config.maxBodyBytes);
+      await validateRequest(body);
+      if (config.models.length && !config.models.includes(body.model)) {
+        return errorResponse(403, `Model '${body.model}' is not allowed here`, cors);
+      }
+      // Only the key goes upstream: the client's own Authorization and other headers stay here.
+      const result = await chatCompletion(body, {
+        apiKey: config.apiKey,
+        baseUrl: config.baseUrl,
+        maxRetries: config.maxRetries,
+        signal: request.signal,
+      });
+      if (body.stream !== true) return Response.json(result, { headers: cors });
+      return new Response(passThrough(result, config.apiKey), { headers: { ...SSE_HEADERS, ...cors } });
+    } catch (e) {
+      return toResponse(e, config.apiKey, cors);
+    }
+  },
+};
+
+/**
+ * The stream's SSE bytes, one network read at a time. When the upstream fails after the stream has
+ * started (an error object, a broken connection), the client gets an error event in meinGPT's shape
+ * and the stream ends: a clean end without it would look like a complete answer. When the client
+ * goes away, cancel() aborts the upstream call.
+ */
+function passThrough(stream, key) {
+  const reader = stream.toReadableStream().getReader();
+  return new ReadableStream(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (e) {
+          try {
+            if (!(e instanceof APIUserAbortError)) controller.enqueue(new TextEncoder().encode(errorEvent(e, key)));
+            controller.close();
+          } catch {
+            // The client went away first: nothing left to tell it.
+          }
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
