@@ -1,11 +1,10 @@
 // Browsers and bundlers: fetch the wasm beside this file (Vite, esbuild and webpack understand
 // `new URL(..., import.meta.url)`), once, on first use.
-import initWasm from './meingpt_wasm.js';
 import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
-export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(() =>
-  initWasm({ module_or_path: new URL('./meingpt_wasm_bg.wasm', import.meta.url) }),
+export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy((glue) =>
+  glue.default({ module_or_path: new URL('./meingpt_wasm_bg.wasm', import.meta.url) }),
 );
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () =>

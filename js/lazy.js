@@ -1,25 +1,86 @@
 // The one-time, lazy instantiation every runtime entry shares: the first call loads the wasm,
 // later calls reuse it, and a failed load is retried by the next call.
-import { validateRequest as rawValidateRequest } from './meingpt_wasm.js';
+//
+// Never poisoned: should the instance ever trap (a WebAssembly.RuntimeError), the call that trapped
+// fails with APIConnectionError and a fresh instance of the same compiled module takes over at
+// once, in a separate glue (createGlue), so nothing of the dead one reaches it: its streams fail on
+// their next read, everything else carries on.
+import { createGlue, useGlue, validateRequest as rawValidateRequest } from './meingpt_wasm.js';
 import { chatCompletion as send } from './client.js';
-import { toolsFallback } from './errors.js';
+import { APIConnectionError, toolsFallback } from './errors.js';
 import { ChatCompletionStream, setLoad } from './stream.js';
 
+const failure = (cause) => new APIConnectionError('The WebAssembly instance failed; the next call starts a new one.', { cause });
+
+let module; // the compiled module, once loaded
+let live; // the live glue
+let ready;
+
+/** A fresh glue whose exports notice a trap: then it is dead, and a new instance replaces it. */
+function fresh() {
+  let dead;
+  const glue = createGlue((raw) => {
+    const out = {};
+    for (const [name, f] of Object.entries(raw)) {
+      out[name] =
+        typeof f !== 'function'
+          ? f
+          : (...args) => {
+              // Once dead, frees and fails (a dead stream closing) do nothing; the rest refuse.
+              if (dead) {
+                if (/free|fail/.test(name)) return;
+                throw failure(dead);
+              }
+              try {
+                return f(...args);
+              } catch (e) {
+                if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+                dead = e;
+                if (live === glue) replace();
+                throw failure(e);
+              }
+            };
+    }
+    return out;
+  });
+  return glue;
+}
+
+function use(glue) {
+  live = glue;
+  useGlue(glue);
+}
+
+function replace() {
+  try {
+    const glue = fresh();
+    glue.initSync({ module });
+    use(glue);
+  } catch {
+    ready = undefined; // the next call loads afresh
+  }
+}
+
+/** `load(glue)` instantiates the wasm in a fresh glue, each runtime its own way. */
 export function lazy(load) {
-  let ready;
   const init = () =>
-    (ready ??= Promise.resolve()
-      .then(load)
-      .catch((e) => {
-        ready = undefined;
-        throw e;
-      }));
+    (ready ??= (async () => {
+      const glue = fresh();
+      await load(glue);
+      module = glue.module;
+      use(glue);
+    })().catch((e) => {
+      ready = undefined;
+      throw e;
+    }));
   setLoad(init); // for ChatCompletionStream.fromReadableStream; exported from here so bundlers keep it
   return {
     init,
     chatCompletion: async (request, options) => {
       await init();
-      return toolsFallback(send, request, options);
+      // `return await`: workerd reports an unhandled rejection when an async function returns a
+      // rejected promise (adopted a microtask later), even though the caller handles it.
+      return await toolsFallback(send, request, options);
     },
     validateRequest: async (request) => {
       await init();
@@ -37,3 +98,13 @@ export const laterIterable = (name, call, schema) =>
   async function* (...args) {
     yield* (await import('./tools.js'))[name]({ call, schema }, ...args);
   };
+
+/** @internal Test-only: makes the live instance trap (wasm `unreachable`). */
+export function __trapForTests() {
+  live?.__meingpt_trap();
+}
+
+/** @internal Test-only: the size of the live instance's linear memory, in bytes. */
+export function __memoryForTests() {
+  return live?.memory?.buffer.byteLength ?? 0;
+}

@@ -1,12 +1,11 @@
 // Node (ESM): read the wasm beside this file and compile it once, on first use.
 import { readFile } from 'node:fs/promises';
-import { initSync } from './meingpt_wasm.js';
 import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
-export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(async () => {
+export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(async (glue) => {
   const bytes = await readFile(new URL('./meingpt_wasm_bg.wasm', import.meta.url));
-  initSync({ module: await WebAssembly.compile(bytes) });
+  glue.initSync({ module: await WebAssembly.compile(bytes) });
 });
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () => readFile(new URL('./meingpt_schema.wasm', import.meta.url)).then((b) => WebAssembly.compile(b));

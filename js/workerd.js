@@ -1,12 +1,11 @@
 // Cloudflare Workers / workerd: the wasm is imported as a compiled module (Workers refuse to
 // compile wasm from bytes at run time).
 import wasmModule from './meingpt_wasm_bg.wasm';
-import { initSync } from './meingpt_wasm.js';
 import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
-export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(() => {
-  initSync({ module: wasmModule });
+export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy((glue) => {
+  glue.initSync({ module: wasmModule });
 });
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () => import('./meingpt_schema.wasm').then((m) => m.default);

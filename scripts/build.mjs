@@ -51,6 +51,7 @@ step('JS shims, types, manifest');
 const glue = path.join(pkg, `${name}.js`);
 let glueText = readFileSync(glue, 'utf8');
 glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
+glueText = glueFactory(glueText);
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
 const helperFiles = ['tools.js', 'rehydrate.js']; // loaded on first use of runTools/parse/fromReadableStream
@@ -98,3 +99,40 @@ console.log(
 );
 console.log(`helpers, loaded on first use: ${[...helperFiles, 'meingpt_schema.wasm'].map((f) => `${f} ${gz(f)} B gzip`).join(', ')}`);
 console.log(`files: ${readdirSync(pkg).join(' ')}`);
+
+/**
+ * Never poisoned (js/lazy.js): the glue keeps its instance in module variables, so a trapped instance
+ * could not be replaced without the objects of the old one (streams, finalizers) calling into the new
+ * one. So the whole glue goes into `createGlue(wrapExports)`: each call makes a separate glue with its
+ * own instance, its exports wrapped by lazy.js (which notices a trap). The module's own exports call
+ * the live glue, set by `useGlue()`; a class export constructs the live glue's class.
+ */
+function glueFactory(text) {
+  const lines = text.split('\n');
+  const imports = lines.filter((l) => /^import /.test(l));
+  let body = lines.filter((l) => !/^import /.test(l)).join('\n');
+  const fns = [...body.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
+  const classes = [...body.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
+  body = body.replace(/^export (class|function) /gm, '$1 ');
+  const swaps = [
+    [/^export \{ initSync, __wbg_init as default \};$/m, ''],
+    ['wasm = instance.exports;', 'wasm = wrapExports(instance.exports);'],
+    // The entries always pass the wasm (browser.js its own `new URL`); inside the factory this default
+    // could no longer be tree-shaken, and would put a wasm URL into Node and Workers bundles.
+    [/^\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('meingpt_wasm_bg\.wasm', import\.meta\.url\);\n\s*\}\n/m, ''],
+  ];
+  for (const [from, to] of swaps) {
+    if (!body.match(from)) throw new Error(`glueFactory: the wasm-bindgen glue changed, ${from} not found`);
+    body = body.replace(from, to);
+  }
+  const api = [...fns, ...classes, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }', 'get memory() { return wasm?.memory; }'];
+  return [
+    ...imports,
+    `export function createGlue(wrapExports) {\n${body}\nreturn { ${api.join(', ')} };\n}`,
+    'let glue;',
+    'export function useGlue(g) {\n  glue = g;\n}',
+    ...fns.map((f) => `export function ${f}(...a) {\n  return glue.${f}(...a);\n}`),
+    ...classes.map((c) => `export function ${c}(...a) {\n  return new glue.${c}(...a);\n}`),
+    '',
+  ].join('\n');
+}

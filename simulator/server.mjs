@@ -58,6 +58,8 @@ const FAULTS = {
   cr: 'response',
   'sse-extras': 'response',
   'no-done': 'response',
+  garbage: 'response',
+  'echo-key': 'pre',
 };
 export const FAULT_NAMES = Object.freeze(Object.keys(FAULTS));
 
@@ -135,6 +137,17 @@ function parseFaults(spec) {
     }
     if (!FAULTS[name]) throw new HttpError(400, `Unknown simulator fault '${name.slice(0, 60)}'`);
     out.push({ name, arg, kind: FAULTS[name] });
+  }
+  return out;
+}
+
+/** Fault garbage: n deterministic pseudo-random bytes (a 32-bit LCG), the same on every run. */
+function garbageBytes(n) {
+  const out = Buffer.alloc(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i += 1) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x >>> 24;
   }
   return out;
 }
@@ -544,8 +557,21 @@ export async function startSimulator(opts = {}) {
     const headerFault = req.headers['x-simulator-fault'];
     const spec = typeof headerFault === 'string' && headerFault.trim() ? headerFault.trim() : modelSuffix;
     let faults = [];
+    // Without a key, a request is grouped with the same fault spec and the same body (a retry).
+    const groupKey = () => {
+      const keyRaw = req.headers['x-simulator-fault-key'];
+      return typeof keyRaw === 'string' && keyRaw ? `key:${keyRaw}` : `spec:${spec}:${sha256hex(text)}`;
+    };
     try {
-      if (spec) faults = parseFaults(spec);
+      if (spec && /^seq:/i.test(spec)) {
+        // `seq:<f1>/<f2>/…`: the n-th request of the group gets the n-th fault (`ok`: none), later ones none.
+        const steps = spec.slice(4).split('/').map((x) => x.trim());
+        const key = `seq:${groupKey()}`;
+        const n = (faultCounters.get(key) || 0) + 1;
+        faultCounters.set(key, n);
+        const step = steps[n - 1];
+        if (step && step.toLowerCase() !== 'ok') faults = parseFaults(step);
+      } else if (spec) faults = parseFaults(spec);
     } catch (err) {
       sendError(ctx, err.status || 400, err.message);
       return;
@@ -555,9 +581,7 @@ export async function startSimulator(opts = {}) {
       if (typeof timesRaw === 'string' && timesRaw.trim() !== '') {
         const times = Number(timesRaw);
         if (Number.isFinite(times)) {
-          const keyRaw = req.headers['x-simulator-fault-key'];
-          // Without a key, a request is grouped with the same fault spec and the same body (a retry).
-          const key = typeof keyRaw === 'string' && keyRaw ? `key:${keyRaw}` : `spec:${spec}:${sha256hex(text)}`;
+          const key = groupKey();
           const count = (faultCounters.get(key) || 0) + 1;
           faultCounters.set(key, count);
           if (count > times) faults = [];
@@ -581,6 +605,10 @@ export async function startSimulator(opts = {}) {
       }
       if (has('reset')) {
         destroy(ctx);
+        return;
+      }
+      if (has('echo-key')) {
+        sendEchoKey(ctx, parsed && body?.stream === true);
         return;
       }
       const statusFault = faults.find((f) => f.kind === 'status');
@@ -657,6 +685,17 @@ export async function startSimulator(opts = {}) {
     return sendError(ctx, st, statusMessage(st), headers);
   }
 
+  /** Fault echo-key: a careless server that repeats the caller's key in its error message. */
+  function sendEchoKey(ctx, stream) {
+    const authz = String(ctx.req.headers.authorization ?? '');
+    const error = { error: { message: `Incorrect API key provided: ${authz.replace(/^Bearer\s+/i, '')}`, type: 'invalid_request_error' } };
+    if (!stream) return sendJson(ctx, 401, error);
+    setStatus(ctx, 200);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': ctx.requestId });
+    ctx.res.end(`data: ${JSON.stringify(error)}\n\n`);
+    return undefined;
+  }
+
   function validate(body) {
     if (!body || typeof body !== 'object' || Array.isArray(body)) return 'Request body must be a JSON object';
     if (body.model === undefined) return 'model is required';
@@ -731,6 +770,13 @@ export async function startSimulator(opts = {}) {
     const { res } = ctx;
     const has = (n) => faults.find((f) => f.name === n);
     const headers = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': ctx.requestId };
+    if (has('garbage')) {
+      const junk = garbageBytes(intArg(has('garbage').arg, 4096, 1, 1 << 26));
+      setStatus(ctx, 200);
+      res.writeHead(200, { ...headers, 'content-length': junk.length });
+      res.end(junk);
+      return;
+    }
     if (has('broken-json')) {
       const broken = Buffer.from('{"id": "x", "choi');
       setStatus(ctx, 200);
@@ -769,6 +815,15 @@ export async function startSimulator(opts = {}) {
     });
     res.flushHeaders();
 
+    const junk = has('garbage');
+    if (junk) {
+      const first = `data: ${JSON.stringify(streamChunks(plan, includeUsage, plan.contentPieces)[0])}\n\n`;
+      const bytes = garbageBytes(intArg(junk.arg, 4096, 1, 1 << 26)).filter((b) => b !== 10 && b !== 13);
+      if (await write(ctx, Buffer.from(first))) {
+        if (await write(ctx, Buffer.concat([Buffer.from('data: '), bytes, Buffer.from('\n\n')]))) res.end();
+      }
+      return;
+    }
     const huge = has('huge-line');
     if (huge) {
       await sendHugeLine(ctx, intArg(huge.arg, 8 * 1024 * 1024, 1, 2 ** 40));

@@ -9,6 +9,7 @@ use crate::prelude::*;
 mod errors;
 mod options;
 mod stream;
+mod trap;
 
 use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
