@@ -31,6 +31,15 @@ export class UnprocessableEntityError extends APIError {}
 export class RateLimitError extends APIError {}
 export class InternalServerError extends APIError {}
 
+/** A 400 to a request with tools: the model cannot use them. */
+export class ToolsNotSupportedError extends BadRequestError {}
+
+/** A reply or tool arguments do not match their JSON schema: `pointer`, `reason`, `completion`. */
+export class SchemaValidationError extends MeinGPTError {}
+
+/** `runTools()`: the model still asked for tools after `maxSteps` calls; `messages` so far. */
+export class MaxStepsExceededError extends MeinGPTError {}
+
 /** The network failed or the body broke off. */
 export class APIConnectionError extends APIError {
   constructor(message, options) {
@@ -66,6 +75,9 @@ for (const [name, cls] of Object.entries({
   APIConnectionError,
   APIConnectionTimeoutError,
   APIUserAbortError,
+  ToolsNotSupportedError,
+  SchemaValidationError,
+  MaxStepsExceededError,
   ...byName,
 })) {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
@@ -85,5 +97,18 @@ export function makeError(name, message, status, param, body, headers, cause) {
       return new APIUserAbortError(message);
     default:
       return new (byName[name] ?? APIError)(status, message, body, headers, options);
+  }
+}
+
+/** `call()`, with ToolsNotSupportedError for a 400 refusing the tools (`toolsFallback: 'drop'`: once more without them). */
+export async function toolsFallback(call, request, options) {
+  try {
+    return await call(request, options);
+  } catch (e) {
+    const m = e?.message;
+    if (!(e instanceof BadRequestError && request?.tools?.length && /tool|function/i.test(m) && /(not|n't|un)[ -]?(support|availab|allow|enabl)/i.test(m))) throw e;
+    if (options?.toolsFallback !== 'drop') throw new ToolsNotSupportedError(e.status, m, e.body, e.headers);
+    const { tools, tool_choice, parallel_tool_calls, ...rest } = request;
+    return call(rest, options);
   }
 }

@@ -1,3 +1,2 @@
-// What every runtime entry exports besides chatCompletion.
+// What every runtime entry exports besides what lazy() gives it.
 export * from './errors.js';
-export { ChatCompletionStream } from './stream.js';

@@ -109,6 +109,12 @@ export interface ChatCompletionOptions {
   headers?: HeadersInit;
   /** A custom fetch, called as `fetch(url, init)`. */
   fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * When a 400 answers a request with tools because the model cannot use them
+   * (`ToolsNotSupportedError`): `'drop'` sends the request once more without `tools`,
+   * `tool_choice` and `parallel_tool_calls`.
+   */
+  toolsFallback?: 'drop';
 }
 
 // ---------- Responses ----------
@@ -182,14 +188,33 @@ export interface ChatCompletionChunk {
 export declare class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> {
   private constructor();
   [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk>;
-  /** Server-Sent Events (`data: <json>\n\n` per chunk, then `data: [DONE]\n\n`), for `new Response(...)`. */
-  toReadableStream(): ReadableStream<Uint8Array>;
+  /**
+   * Server-Sent Events (`data: <json>\n\n` per chunk, then `data: [DONE]\n\n`), for `new Response(...)`;
+   * with `format: 'ndjson'` one chunk's JSON per line (no `[DONE]`), as openai-node reads it.
+   */
+  toReadableStream(options?: { format?: 'sse' | 'ndjson' }): ReadableStream<Uint8Array>;
   /** The content deltas alone. */
   textStream(): ReadableStream<string>;
   /** The completion assembled from the chunks: what a non-streaming call would have returned. */
   finalCompletion(): Promise<ChatCompletion>;
   /** Stops reading and closes the connection. */
   abort(): void;
+  /**
+   * A stream over what `toReadableStream()` gave (SSE or NDJSON, told apart by the first byte),
+   * e.g. a Worker's response body in the browser: decoded exactly like a server's answer.
+   */
+  static fromReadableStream(
+    readable: ReadableStream<Uint8Array | string>,
+    options?: RehydrateOptions,
+  ): Promise<ChatCompletionStream>;
+  /** The same over a fetch `Response`; a non-2xx status rejects with its `APIError` subclass. */
+  static fromResponse(response: Response, options?: RehydrateOptions): Promise<ChatCompletionStream>;
+}
+
+export interface RehydrateOptions {
+  signal?: AbortSignal;
+  /** The longest wait for data between two reads. Default 600000. */
+  timeoutMs?: number;
 }
 
 // ---------- Calls ----------
@@ -210,6 +235,84 @@ export declare function chatCompletion(
 
 /** Checks a request without sending it; rejects with the `ValidationError` a call would give. */
 export declare function validateRequest(request: ChatCompletionRequest): Promise<void>;
+
+// ---------- Helpers ----------
+
+/** A tool `runTools()` can call: its definition for the model and the function that runs it. */
+export interface RunnableTool<Args = any> {
+  description?: string;
+  /** JSON Schema of the arguments; they are checked against it before `run`. */
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+  /** Its result goes back to the model: a string as is, anything else as JSON. */
+  run: (args: Args, context: { signal: AbortSignal; toolCallId: string; messages: ChatMessage[] }) => unknown;
+}
+
+export interface RunToolsConfig {
+  /** Tool name (`^[A-Za-z0-9_-]{1,64}$`) to tool. */
+  tools: Record<string, RunnableTool>;
+  /** Most model calls in the loop. Default 10; the model still asking for tools then throws `MaxStepsExceededError`. */
+  maxSteps?: number;
+}
+
+export interface RunToolsResult {
+  /** The final completion (the one without tool calls). */
+  completion: ChatCompletion;
+  /** The whole conversation: the request's messages, then every assistant and tool message. */
+  messages: ChatMessage[];
+  /** Model calls made. */
+  steps: number;
+}
+
+export type RunToolsEvent =
+  | { type: 'content'; step: number; delta: string }
+  | { type: 'step'; step: number; completion: ChatCompletion }
+  | { type: 'tool_call_started'; step: number; id: string; name: string; arguments: string }
+  | { type: 'tool_call_finished'; step: number; id: string; name: string; result: string; error: boolean }
+  | ({ type: 'done' } & RunToolsResult);
+
+/**
+ * Calls the model, runs the tool calls it asks for (in parallel), sends back their results, and
+ * repeats until an answer without tool calls. Arguments that are not JSON or do not match the
+ * tool's schema, and tools that throw, go back to the model as the tool's result. `signal` and
+ * `timeoutMs` bound the whole loop.
+ */
+export declare function runTools(
+  request: ChatCompletionNonStreamingRequest,
+  config: RunToolsConfig,
+  options?: ChatCompletionOptions,
+): Promise<RunToolsResult>;
+
+/** `runTools()` streaming each step: content deltas, tool calls, steps, and finally `done`. */
+export declare function runToolsStream(
+  request: ChatCompletionRequest,
+  config: RunToolsConfig,
+  options?: ChatCompletionOptions,
+): AsyncIterable<RunToolsEvent>;
+
+export interface ParsedCompletion<T> {
+  completion: ChatCompletion;
+  /** The content, parsed and checked against `response_format.json_schema.schema`. */
+  parsed: T;
+}
+
+export interface ParsedChatCompletionStream<T> extends ChatCompletionStream {
+  /** `finalCompletion()`, parsed and checked; rejects with `SchemaValidationError`. */
+  finalParsed(): Promise<ParsedCompletion<T>>;
+}
+
+/**
+ * Structured output: sends a `response_format: {type: 'json_schema'}` request and checks the reply
+ * against the schema; a mismatch rejects with `SchemaValidationError` naming the JSON pointer.
+ */
+export declare function parse<T = unknown>(
+  request: ChatCompletionStreamingRequest,
+  options?: ChatCompletionOptions,
+): Promise<ParsedChatCompletionStream<T>>;
+export declare function parse<T = unknown>(
+  request: ChatCompletionNonStreamingRequest,
+  options?: ChatCompletionOptions,
+): Promise<ParsedCompletion<T>>;
 
 /** Loads the wasm now instead of on the first call (optional). */
 export declare function init(): Promise<void>;
@@ -263,4 +366,23 @@ export declare class APIConnectionTimeoutError extends APIConnectionError {}
 /** The caller aborted. */
 export declare class APIUserAbortError extends APIError {
   readonly status: undefined;
+}
+
+/** A 400 answered a request with tools because the model cannot use them (see `toolsFallback`). */
+export declare class ToolsNotSupportedError extends BadRequestError {}
+
+/** A reply (`parse()`) or tool arguments do not match their JSON schema. */
+export declare class SchemaValidationError extends MeinGPTError {
+  /** JSON pointer of the offending value: `''` for the whole value, `/items/0/name` inside it. */
+  readonly pointer: string;
+  /** What is wrong there (`message` is `JSON schema mismatch at <pointer>: <reason>`). */
+  readonly reason: string;
+  /** The completion whose reply did not match (`parse()`). */
+  readonly completion: ChatCompletion | undefined;
+}
+
+/** `runTools()`: the model still asked for tools after `maxSteps` calls. */
+export declare class MaxStepsExceededError extends MeinGPTError {
+  /** The conversation so far. */
+  readonly messages: ChatMessage[];
 }

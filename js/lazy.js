@@ -7,7 +7,8 @@
 // their next read, everything else carries on.
 import { createGlue, useGlue, validateRequest as rawValidateRequest } from './meingpt_wasm.js';
 import { chatCompletion as send } from './client.js';
-import { APIConnectionError } from './errors.js';
+import { APIConnectionError, toolsFallback } from './errors.js';
+import { ChatCompletionStream, setLoad } from './stream.js';
 
 const failure = (cause) => new APIConnectionError('The WebAssembly instance failed; the next call starts a new one.', { cause });
 
@@ -72,20 +73,31 @@ export function lazy(load) {
       ready = undefined;
       throw e;
     }));
+  setLoad(init); // for ChatCompletionStream.fromReadableStream; exported from here so bundlers keep it
   return {
     init,
     chatCompletion: async (request, options) => {
       await init();
       // `return await`: workerd reports an unhandled rejection when an async function returns a
       // rejected promise (adopted a microtask later), even though the caller handles it.
-      return await send(request, options);
+      return await toolsFallback(send, request, options);
     },
     validateRequest: async (request) => {
       await init();
       rawValidateRequest(request);
     },
+    ChatCompletionStream,
   };
 }
+
+// tools.js helpers, loaded on first use: bundles that never call them do not ship them. `schema`
+// loads the validator wasm (a WebAssembly.Module) the way the entry's runtime loads wasm.
+export const later = (name, call, schema) => (...args) =>
+  import('./tools.js').then((m) => m[name]({ call, schema }, ...args));
+export const laterIterable = (name, call, schema) =>
+  async function* (...args) {
+    yield* (await import('./tools.js'))[name]({ call, schema }, ...args);
+  };
 
 /** @internal Test-only: makes the live instance trap (wasm `unreachable`). */
 export function __trapForTests() {

@@ -7,7 +7,14 @@ const OBJECTS = 0;
 const SSE = 1;
 const TEXT = 2;
 const DRAIN = 3;
+const NDJSON = 4;
 const DONE = 'data: [DONE]\n\n';
+
+let load; // the runtime entry's wasm loader (lazy.js sets it), for streams made from a body
+export const setLoad = (l) => {
+  load = l;
+};
+const rehydrate = (...args) => import('./rehydrate.js').then((m) => m.rehydrate(load, ...args));
 
 export class ChatCompletionStream {
   #core;
@@ -32,6 +39,16 @@ export class ChatCompletionStream {
       this.#settle = { resolve, reject };
     });
     this.#final.catch(() => {});
+  }
+
+  /** A stream over SSE or NDJSON bytes (what `toReadableStream()` gives), read like a server's. */
+  static fromReadableStream(readable, options) {
+    return rehydrate(readable, undefined, options);
+  }
+
+  /** The same over a fetch Response (a Worker piping `toReadableStream()`); non-2xx rejects. */
+  static fromResponse(response, options) {
+    return rehydrate(response?.body, response, options);
   }
 
   #claim() {
@@ -145,16 +162,17 @@ export class ChatCompletionStream {
     };
   }
 
-  /** Server-Sent Events bytes, ready for `new Response(...)`. */
-  toReadableStream() {
+  /** Server-Sent Events bytes, ready for `new Response(...)`; or NDJSON, one chunk per line. */
+  toReadableStream({ format } = {}) {
     this.#claim();
-    const done = new TextEncoder().encode(DONE);
+    const ndjson = format === 'ndjson';
+    const done = new TextEncoder().encode(ndjson ? '' : DONE);
     return new ReadableStream(
       {
         pull: async (controller) => {
-          const batch = await this.#next(SSE);
+          const batch = await this.#next(ndjson ? NDJSON : SSE);
           if (batch === undefined) {
-            controller.enqueue(done);
+            if (!ndjson) controller.enqueue(done);
             controller.close();
           } else {
             controller.enqueue(batch);

@@ -32,6 +32,19 @@ run(path.join(root, 'node_modules/.bin/wasm-opt'), [
   bg, '-o', bg,
 ]);
 
+// The helpers' validator (runTools, parse): its own small wasm without wasm-bindgen, loaded on
+// their first use, so the main wasm every call loads does not carry it (src/schema_abi.rs).
+step('cargo build --features schema-wasm (the validator wasm of the helpers)');
+const schemaTarget = path.join(root, 'target', 'schema');
+run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--features', 'schema-wasm', '--target-dir', schemaTarget]);
+const schemaWasm = path.join(pkg, 'meingpt_schema.wasm');
+run(path.join(root, 'node_modules/.bin/wasm-opt'), [
+  '-Oz', '--strip-debug', '--strip-producers',
+  '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+  path.join(schemaTarget, 'wasm32-unknown-unknown/release', `${name}.wasm`), '-o', schemaWasm,
+]);
+
 step('JS shims, types, manifest');
 // The glue imports its snippets (js/errors.js, js/stream.js) from a hashed folder; put them beside
 // it under stable names so the entries can export the very same classes.
@@ -41,7 +54,8 @@ glueText = glueText.replace(/\.\/snippets\/[^'"]+\/js\/([a-z]+\.js)/g, './$1');
 glueText = glueFactory(glueText);
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
-for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts']) {
+const helperFiles = ['tools.js', 'rehydrate.js']; // loaded on first use of runTools/parse/fromReadableStream
+for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts', ...helperFiles]) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }
 rmSync(path.join(pkg, '.gitignore'), { force: true });
@@ -58,7 +72,7 @@ const manifest = {
   engines: { node: '>=18' },
   files: [
     `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js',
-    'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE',
+    'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE', ...helperFiles, 'meingpt_schema.wasm',
   ],
   types: './index.d.ts',
   exports: {
@@ -83,6 +97,7 @@ console.log(
   `wasm: ${statSync(bg).size} B raw, ${gz(`${name}_bg.wasm`)} B gzip; ` +
     `browser load (wasm + JS): ${total} B gzip (${(total / 1024).toFixed(1)} KiB)`,
 );
+console.log(`helpers, loaded on first use: ${[...helperFiles, 'meingpt_schema.wasm'].map((f) => `${f} ${gz(f)} B gzip`).join(', ')}`);
 console.log(`files: ${readdirSync(pkg).join(' ')}`);
 
 /**

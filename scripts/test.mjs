@@ -13,6 +13,7 @@ if (want('rust')) {
   run('cargo', ['fmt', '--check']);
   run('cargo', ['clippy', '--quiet', '--all-targets', '--', '-D', 'warnings']);
   run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
+  run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--features', 'schema-wasm', '--target-dir', 'target/schema', '--', '-D', 'warnings']);
   step('cargo test (host)');
   run('cargo', ['test', '--quiet']);
 }

@@ -32,12 +32,17 @@ pub mod heap;
 pub mod json;
 pub mod num;
 pub mod retry;
+pub mod schema;
 pub mod sse;
 pub mod stream;
 pub mod types;
 pub mod validate;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "schema-wasm")))]
 pub mod wasm;
+
+// The helpers' validator, built as its own small wasm (loaded on first use by js/tools.js).
+#[cfg(all(target_arch = "wasm32", feature = "schema-wasm"))]
+mod schema_abi;
 
 pub use error::Error;

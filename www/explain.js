@@ -14,6 +14,7 @@ export function explain(e, { model, tools, baseUrl, partial }) {
         title: 'Not sent: the request is invalid',
         detail: `The package checked the request before sending it and refused “${e.param}”: ${msg}`,
       };
+    case 'ToolsNotSupportedError': // a BadRequestError: the model cannot use tools
     case 'BadRequestError':
       if (tools && /tool/i.test(msg)) {
         return {

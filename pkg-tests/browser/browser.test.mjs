@@ -57,6 +57,8 @@ before(async () => {
   metafile = result.metafile;
   bundleText = fs.readFileSync(path.join(OUT, 'bundled', 'app.js'), 'utf8');
   fs.copyFileSync(path.join(INSTALLED, WASM), path.join(OUT, 'bundled', WASM));
+  // The validator wasm of runTools/parse, fetched on their first use (new URL(..., import.meta.url)).
+  fs.copyFileSync(path.join(INSTALLED, 'meingpt_schema.wasm'), path.join(OUT, 'bundled', 'meingpt_schema.wasm'));
   fs.copyFileSync(path.join(HERE, 'bundled.html'), path.join(OUT, 'bundled', 'index.html'));
   // (b) The plain page: served as is.
   fs.copyFileSync(path.join(HERE, 'plain.html'), path.join(OUT, 'plain', 'index.html'));
@@ -104,7 +106,7 @@ function importsOf(file) {
 test('the bundle holds the browser entry and loads the wasm by new URL(..., import.meta.url)', { timeout: 5000 }, () => {
   const inputs = Object.keys(metafile.inputs).map((p) => path.resolve(p));
   const fromPkg = inputs.filter((p) => p.startsWith(INSTALLED + path.sep)).map((p) => path.relative(INSTALLED, p)).sort();
-  assert.deepEqual(fromPkg, ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'stream.js']);
+  assert.deepEqual(fromPkg, ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'stream.js', 'tools.js']);
   assert.match(bundleText, /new URL\(["']\.\/meingpt_wasm_bg\.wasm["'], import\.meta\.url\)/);
   assert.doesNotMatch(bundleText, /["']node:/);
   assert.doesNotMatch(bundleText, /^\s*import\s/m, 'nothing left to import');
@@ -123,7 +125,7 @@ test("the browser entry's module graph imports no bare module name", { timeout: 
     }
   };
   visit('browser.js');
-  assert.deepEqual([...seen].sort(), ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'stream.js']);
+  assert.deepEqual([...seen].sort(), ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'stream.js', 'tools.js']);
 });
 
 const loads = [
@@ -221,6 +223,8 @@ for (const load of loads) {
       assert.ok(c.usage.total_tokens > 0);
       const wasmGets = load.wasmServer().log.filter((r) => r.path === load.wasmPath);
       assert.equal(wasmGets.length, 1, 'the wasm was fetched beside the JS');
+      const schemaPath = load.wasmPath.replace(WASM, 'meingpt_schema.wasm');
+      assert.equal(load.wasmServer().log.filter((r) => r.path === schemaPath).length, 0, 'the validator wasm waits for runTools/parse');
       assert.equal(wasmGets[0].status, 200);
       const sent = apiSim.log.filter((r) => r.method === 'POST' && r.path === CHAT).at(-1);
       assert.equal(sent.headers.authorization, `Bearer ${KEY}`);
@@ -283,7 +287,8 @@ for (const load of loads) {
       assert.equal(noKey.error.is.APIError, true);
       assert.equal(noKey.error.isError, true);
       assert.equal(sonar.ok, false, 'the stream promise itself rejects');
-      assert.equal(sonar.error.name, 'BadRequestError');
+      assert.equal(sonar.error.name, 'ToolsNotSupportedError'); // a BadRequestError subclass
+      assert.equal(sonar.error.is.ToolsNotSupportedError, true);
       assert.equal(sonar.error.status, 400);
       assert.equal(sonar.error.message, "Model 'sonar' does not support tools");
       assert.equal(sonar.error.is.BadRequestError, true);
@@ -363,6 +368,47 @@ for (const load of loads) {
       assert.equal(wasmGets.length, 1, 'the wasm is instantiated once per page');
       const status = await page.textContent('#status');
       assert.match(status, /bereit/);
+    });
+
+    test('runTools and runToolsStream: the tool runs in the page, the loop ends with the answer', { timeout: 15000 }, async () => {
+      const r = await call('tools');
+      assert.ok(r.ok, JSON.stringify(r.error));
+      const { result, runs, types, content } = r.value;
+      const schemaGets = load.wasmServer().log.filter((x) => x.path === load.wasmPath.replace(WASM, 'meingpt_schema.wasm'));
+      assert.equal(schemaGets.length, 1, 'the validator wasm is fetched on first use, once');
+      assert.equal(schemaGets[0].status, 200);
+      assert.deepEqual(runs, ['Freiburg', 'Freiburg']);
+      assert.equal(result.steps, 2);
+      assert.deepEqual(result.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'assistant']);
+      assert.equal(result.messages[2].content, '{"city":"Freiburg","temperatur":17,"quelle":"browser"}');
+      assert.match(result.completion.choices[0].message.content, /get_weather: \{"city":"Freiburg"/);
+      assert.deepEqual(types, ['step', 'tool_call_started', 'tool_call_finished', 'content', 'done']);
+      assert.equal(content, result.completion.choices[0].message.content);
+    });
+
+    test('parse: checked structured output, and a mismatch naming the JSON pointer', { timeout: 15000 }, async () => {
+      const { good, bad } = await call('parse');
+      assert.ok(good.ok, JSON.stringify(good.error));
+      assert.deepEqual(good.value.parsed, JSON.parse(good.value.completion.choices[0].message.content));
+      assert.ok(Number.isInteger(good.value.parsed.tage));
+      assert.equal(bad.ok, false);
+      assert.equal(bad.error.name, 'SchemaValidationError');
+      assert.equal(bad.error.is.SchemaValidationError, true);
+      assert.equal(bad.error.is.MeinGPTError, true);
+      assert.equal(bad.error.pointer, '/code');
+      assert.match(bad.error.message, /^JSON schema mismatch at \/code: must match the pattern/);
+    });
+
+    test('re-hydration: fromResponse over SSE and fromReadableStream over NDJSON give full streams', { timeout: 15000 }, async () => {
+      const r = await call('rehydrate');
+      assert.ok(r.ok, JSON.stringify(r.error));
+      const { isStream, chunks, final, ndjsonText } = r.value;
+      assert.equal(isStream, true);
+      assert.ok(chunks.length > 3);
+      assert.equal(chunks.map((c) => c.choices[0]?.delta?.content ?? '').join(''), 'Grüße aus Köln 😀');
+      assert.equal(final.choices[0].message.content, 'Grüße aus Köln 😀');
+      assert.ok(final.usage.total_tokens > 0);
+      assert.equal(ndjsonText, 'Grüße aus Köln 😀');
     });
   });
 }

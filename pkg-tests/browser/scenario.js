@@ -16,7 +16,8 @@ function describeError(api, e) {
   const is = {};
   for (const name of [
     'MeinGPTError', 'ValidationError', 'APIError', 'BadRequestError', 'AuthenticationError',
-    'APIConnectionError', 'APIConnectionTimeoutError', 'APIUserAbortError',
+    'APIConnectionError', 'APIConnectionTimeoutError', 'APIUserAbortError', 'ToolsNotSupportedError',
+    'SchemaValidationError', 'MaxStepsExceededError',
   ]) {
     is[name] = typeof api[name] === 'function' && e instanceof api[name];
   }
@@ -25,6 +26,7 @@ function describeError(api, e) {
     status: e?.status ?? null,
     message: String(e?.message),
     param: e?.param ?? null,
+    pointer: e?.pointer ?? null,
     body: e?.body ?? null,
     isError: e instanceof Error,
     is,
@@ -196,6 +198,80 @@ export function scenarios(api) {
       const alreadyAborted = await settle(api, api.chatCompletion(hello(false), { baseUrl, apiKey, signal: AbortSignal.abort() }));
       const after = await settle(api, api.chatCompletion(hello(false), { baseUrl, apiKey }));
       return { r, ms: performance.now() - t0, alreadyAborted, after };
+    },
+
+    // ---------- helpers (issue 6) ----------
+
+    async tools({ baseUrl, apiKey }) {
+      return settle(api, (async () => {
+        const runs = [];
+        const get_weather = {
+          description: 'Aktuelles Wetter einer Stadt',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+          run: async ({ city }) => {
+            runs.push(city);
+            return { city, temperatur: 17, quelle: 'browser' };
+          },
+        };
+        const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Wetter in Freiburg? get_weather' }] };
+        const result = await api.runTools(request, { tools: { get_weather } }, { baseUrl, apiKey });
+        const types = [];
+        let content = '';
+        for await (const event of api.runToolsStream(request, { tools: { get_weather } }, { baseUrl, apiKey })) {
+          if (!types.includes(event.type)) types.push(event.type);
+          if (event.type === 'content') content += event.delta;
+        }
+        show('runTools()', result.completion.choices[0].message.content);
+        return { result, runs, types, content };
+      })());
+    },
+
+    async parse({ baseUrl, apiKey }) {
+      const schema = {
+        type: 'object',
+        properties: { stadt: { type: 'string' }, tage: { type: 'integer', minimum: 1 }, code: { type: 'string' } },
+        required: ['stadt', 'tage'],
+        additionalProperties: false,
+      };
+      const request = (s) => ({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Plane eine Reise nach Köln für 3 Tage.' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'reise', schema: s } },
+      });
+      const good = await settle(api, api.parse(request(schema), { baseUrl, apiKey }));
+      // A pattern the simulator cannot satisfy: the reply misses it.
+      const strict = { ...schema, required: ['stadt', 'tage', 'code'], properties: { ...schema.properties, code: { type: 'string', pattern: '^[0-9]{3}-[A-Z]{4}$' } } };
+      const bad = await settle(api, api.parse(request(strict), { baseUrl, apiKey }));
+      if (good.ok) show('parse()', JSON.stringify(good.value.parsed));
+      return { good, bad };
+    },
+
+    async rehydrate({ baseUrl, apiKey }) {
+      return settle(api, (async () => {
+        const request = { ...hello(true), messages: [{ role: 'user', content: 'echo:Grüße aus Köln 😀' }] };
+        // SSE as a Worker would send it back: here the simulator's own answer, fetched directly.
+        const res = await fetch(`${baseUrl}/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(request),
+        });
+        const fromSse = await api.ChatCompletionStream.fromResponse(res);
+        const chunks = [];
+        for await (const chunk of fromSse) chunks.push(chunk);
+        const final = await fromSse.finalCompletion();
+        // NDJSON round trip inside the page.
+        const original = await api.chatCompletion(request, { baseUrl, apiKey });
+        const again = await api.ChatCompletionStream.fromReadableStream(original.toReadableStream({ format: 'ndjson' }));
+        const parts = [];
+        const reader = again.textStream().getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parts.push(value);
+        }
+        show('fromResponse()', final.choices[0].message.content);
+        return { isStream: fromSse instanceof api.ChatCompletionStream, chunks, final, ndjsonText: parts.join('') };
+      })());
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   ValidationError,
   APIError,
   BadRequestError,
+  ToolsNotSupportedError,
   AuthenticationError,
   PermissionDeniedError,
   NotFoundError,
@@ -106,6 +107,9 @@ test('every error class is exported, extends Error and has a stable name', T, ()
     APIConnectionError,
     APIConnectionTimeoutError,
     APIUserAbortError,
+    ToolsNotSupportedError: pkg.ToolsNotSupportedError,
+    SchemaValidationError: pkg.SchemaValidationError,
+    MaxStepsExceededError: pkg.MaxStepsExceededError,
   };
   for (const [name, Cls] of Object.entries(classes)) {
     assert.equal(pkg[name], Cls, `${name} is exported`);
@@ -117,6 +121,7 @@ test('every error class is exported, extends Error and has a stable name', T, ()
     assert.ok(Sub.prototype instanceof APIError, `${Sub.name} extends APIError`);
   }
   assert.ok(APIConnectionTimeoutError.prototype instanceof APIConnectionError);
+  assert.ok(ToolsNotSupportedError.prototype instanceof BadRequestError);
 });
 
 test('each HTTP status gives its class, status, the server message, body and headers (both error shapes)', T, async () => {
@@ -161,13 +166,14 @@ test('errors the server makes itself: missing/invalid/forbidden key, unknown mod
   assert.match(err.message, /Not found/);
 });
 
-test('tools sent to sonar give BadRequestError with the server\'s "does not support tools" message', T, async () => {
+test('tools sent to sonar give BadRequestError (ToolsNotSupportedError) with the server\'s "does not support tools" message', T, async () => {
   const body = req({ model: 'sonar', tools: [WEATHER_TOOL] });
   const server = await rawPost(sim, body);
   assert.equal(server.status, 400);
   const id = uid();
   const err = await rejection(chatCompletion(body, opts(sim, {}, id)));
-  assertHttpError(err, BadRequestError, server, 'sonar + tools');
+  assertHttpError(err, ToolsNotSupportedError, server, 'sonar + tools');
+  assert.ok(err instanceof BadRequestError);
   assert.match(err.message, /does not support tools/);
   assert.equal(logFor(sim, id).length, 1, 'a 400 is not retried');
 });

@@ -19,6 +19,12 @@ import {
   APIConnectionError,
   APIConnectionTimeoutError,
   APIUserAbortError,
+  runTools,
+  runToolsStream,
+  parse,
+  ToolsNotSupportedError,
+  SchemaValidationError,
+  MaxStepsExceededError,
 } from 'meingpt-wasm';
 import type {
   TextContentPart,
@@ -44,6 +50,13 @@ import type {
   ChatCompletion,
   ToolCallDelta,
   ChatCompletionChunk,
+  RunnableTool,
+  RunToolsConfig,
+  RunToolsResult,
+  RunToolsEvent,
+  ParsedCompletion,
+  ParsedChatCompletionStream,
+  RehydrateOptions,
 } from 'meingpt-wasm';
 
 // ---------- Type-level assertions ----------
@@ -287,4 +300,52 @@ export async function wrong(): Promise<void> {
   // @ts-expect-error textStream yields strings, not chunks
   const chunkReader: ReadableStream<ChatCompletionChunk> = (await chatCompletion(streaming)).textStream();
   void [noCallId, badChoice, badFormat, noSchema, badTool, notCompletion, made, chunkReader];
+}
+
+// ---------- Helpers (issue 6) ----------
+export async function helpers(): Promise<void> {
+  const weather: RunnableTool<{ city: string }> = {
+    description: 'Wetter',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    run: async ({ city }, { signal, toolCallId, messages }) => ({ city, aborted: signal.aborted, toolCallId, n: messages.length }),
+  };
+  const config: RunToolsConfig = { tools: { get_weather: weather }, maxSteps: 4 };
+  const base = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'Wetter?' }] };
+  const result: RunToolsResult = await runTools(base, config, { apiKey: 'k', toolsFallback: 'drop' });
+  const steps: number = result.steps;
+  const last: ChatMessage | undefined = result.messages.at(-1);
+  for await (const event of runToolsStream(base, config)) {
+    const e: RunToolsEvent = event;
+    if (e.type === 'content') void e.delta.toUpperCase();
+    if (e.type === 'tool_call_finished') void (e.error === true);
+    if (e.type === 'done') void e.completion.choices;
+  }
+  type Person = { name: string };
+  const rf = { type: 'json_schema' as const, json_schema: { name: 'p', schema: { type: 'object' } } };
+  const parsed: ParsedCompletion<Person> = await parse<Person>({ ...base, response_format: rf });
+  void parsed.parsed.name.toUpperCase();
+  const ps: ParsedChatCompletionStream<Person> = await parse<Person>({ ...base, response_format: rf, stream: true });
+  void (await ps.finalParsed()).parsed.name;
+  const sse: ReadableStream<Uint8Array> = ps.toReadableStream({ format: 'ndjson' });
+  const o: RehydrateOptions = { signal: new AbortController().signal, timeoutMs: 1000 };
+  const again: ChatCompletionStream = await ChatCompletionStream.fromReadableStream(sse, o);
+  const fromRes: ChatCompletionStream = await ChatCompletionStream.fromResponse(new Response(''));
+  void again.finalCompletion();
+  void fromRes;
+  const e1: BadRequestError = new ToolsNotSupportedError();
+  const e2 = new SchemaValidationError();
+  const pointer: string = e2.pointer;
+  const reason: string = e2.reason;
+  const e3 = new MaxStepsExceededError();
+  const history: ChatMessage[] = e3.messages;
+  void [steps, last, e1, pointer, reason, history];
+  // @ts-expect-error a tool needs run
+  const noRun: RunnableTool = { description: 'x' };
+  // @ts-expect-error toolsFallback is only 'drop'
+  await chatCompletion(base, { toolsFallback: 'keep' });
+  // @ts-expect-error toReadableStream formats are sse and ndjson
+  ps.toReadableStream({ format: 'json' });
+  // @ts-expect-error the parsed value has the given type
+  void parsed.parsed.age;
+  void noRun;
 }

@@ -105,7 +105,7 @@ test('a preflighted request (Authorization from an OpenAI-style client) passes C
 
 test('errors reach the page with status, message and the exposed Retry-After', T, async () => {
   const tools = await inPage(`${allowing.url}/v1`, ask('x', { model: 'sonar', tools: [WEATHER_TOOL] }));
-  assert.deepEqual(tools.error, { name: 'BadRequestError', status: 400, message: "Model 'sonar' does not support tools", retryAfter: null });
+  assert.deepEqual(tools.error, { name: 'ToolsNotSupportedError', status: 400, message: "Model 'sonar' does not support tools", retryAfter: null });
   const limited = await inPage(`${allowing.url}/v1`, ask('x', { model: 'gpt-4o-mini@429:4', stream: true }));
   assert.equal(limited.error.name, 'RateLimitError');
   assert.equal(limited.error.retryAfter, '4');

@@ -10,6 +10,11 @@
 //   mode 'abort'    -> iterate, abort the caller's AbortController after 2 chunks: {seen, error}
 //   mode 'break'    -> iterate, break out of for await after 2 chunks: {seen}
 //   mode 'unhandled'-> the unhandled promise rejections this isolate saw so far
+//   mode 'tools'    -> runTools with a get_weather tool run in the Worker: {result, runs}
+//   mode 'toolEvents'-> runToolsStream: the event types, the content, the final messages
+//   mode 'parse'    -> parse(request): {parsed, completion}
+//   mode 'ndjson'   -> the stream piped back as NDJSON (toReadableStream({format: 'ndjson'}))
+//   mode 'rehydrate'-> the SSE of a stream re-read with ChatCompletionStream.fromReadableStream: {chunks, final}
 // Any error thrown is caught and returned as {error: {name, status, message, param, ...}} (HTTP 500).
 import {
   chatCompletion,
@@ -20,7 +25,22 @@ import {
   AuthenticationError,
   APIUserAbortError,
   ChatCompletionStream,
+  runTools,
+  runToolsStream,
+  parse,
+  SchemaValidationError,
+  ToolsNotSupportedError,
 } from 'meingpt-wasm';
+
+const runs = [];
+const weather = {
+  description: 'Aktuelles Wetter einer Stadt',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  run: async ({ city }) => {
+    runs.push(city);
+    return { city, temperatur: 19, quelle: 'workerd' };
+  },
+};
 
 const unhandled = [];
 addEventListener('unhandledrejection', (event) => {
@@ -88,6 +108,35 @@ export default {
         }
         case 'unhandled':
           return Response.json(unhandled);
+        case 'tools': {
+          runs.length = 0;
+          const result = await runTools(request, { tools: { get_weather: weather } }, opts);
+          return Response.json({ result, runs });
+        }
+        case 'toolEvents': {
+          const types = [];
+          let content = '';
+          let done;
+          for await (const event of runToolsStream(request, { tools: { get_weather: weather } }, opts)) {
+            types.push(event.type);
+            if (event.type === 'content') content += event.delta;
+            if (event.type === 'done') done = event;
+          }
+          return Response.json({ types: [...new Set(types)], content, done });
+        }
+        case 'parse':
+          return Response.json(await parse(request, opts));
+        case 'ndjson': {
+          const stream = await chatCompletion(request, opts);
+          return new Response(stream.toReadableStream({ format: 'ndjson' }), { headers: { 'content-type': 'application/x-ndjson' } });
+        }
+        case 'rehydrate': {
+          const stream = await chatCompletion(request, opts);
+          const again = await ChatCompletionStream.fromReadableStream(stream.toReadableStream());
+          const chunks = [];
+          for await (const chunk of again) chunks.push(chunk);
+          return Response.json({ chunks, final: await again.finalCompletion(), isStream: again instanceof ChatCompletionStream });
+        }
         default:
           return new Response(`unknown mode ${mode}`, { status: 400 });
       }
@@ -105,6 +154,9 @@ export default {
             isValidationError: e instanceof ValidationError,
             isBadRequestError: e instanceof BadRequestError,
             isAuthenticationError: e instanceof AuthenticationError,
+            isSchemaValidationError: e instanceof SchemaValidationError,
+            isToolsNotSupportedError: e instanceof ToolsNotSupportedError,
+            pointer: e?.pointer ?? null,
           },
         },
         { status: 500 },

@@ -25,6 +25,7 @@ let worker;
 let bundleText;
 let inputs;
 let wasmModuleName;
+let schemaModuleName;
 
 function post(body) {
   return mf.dispatchFetch('http://worker.test/', {
@@ -79,7 +80,8 @@ before(async () => {
   const bundle = await bundleLikeWrangler({ entry: path.join(HERE, 'worker.js'), outDir: OUT });
   bundleText = bundle.text;
   inputs = bundle.inputs;
-  wasmModuleName = bundle.wasm[0]?.name;
+  wasmModuleName = bundle.wasm.find((w) => path.basename(w.file) === 'meingpt_wasm_bg.wasm')?.name;
+  schemaModuleName = bundle.wasm.find((w) => path.basename(w.file) === 'meingpt_schema.wasm')?.name;
 
   sim = await startSimulator({ port: 0, host: '127.0.0.1', now: NOW });
   worker = await startInWorkerd(bundle, {
@@ -99,7 +101,7 @@ test('the bundle holds the workerd entry of the installed package (no node:, no 
   const fromPkg = inputs.filter((p) => p.startsWith(INSTALLED + path.sep)).map((p) => path.relative(INSTALLED, p)).sort();
   assert.deepEqual(
     fromPkg,
-    ['client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'stream.js', 'workerd.js'],
+    ['client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'stream.js', 'tools.js', 'workerd.js'],
     'the workerd entry (and not node.js or browser.js) of pkg-tests/node_modules/meingpt-wasm',
   );
   assert.deepEqual(inputs.filter((p) => !p.startsWith(INSTALLED + path.sep)), [path.join(HERE, 'worker.js')]);
@@ -112,7 +114,10 @@ test('the bundle holds the workerd entry of the installed package (no node:, no 
   assert.doesNotMatch(bundleText, /readFile/);
   assert.doesNotMatch(bundleText, /WebAssembly\.compile\(/);
   const imports = [...bundleText.matchAll(/^\s*import\s[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]);
-  assert.deepEqual(imports, [`./${wasmModuleName}`], 'the only import left is the wasm module');
+  assert.deepEqual(imports, [`./${wasmModuleName}`], 'the only static import left is the wasm module');
+  // The validator wasm of runTools/parse: a module too, imported on their first use.
+  assert.ok(schemaModuleName, 'the validator wasm went through the CompiledWasm rule');
+  assert.match(bundleText, new RegExp(`import\\(\\s*["']\\./${schemaModuleName.replace(/\./g, '\\.')}["']\\s*\\)`));
 });
 
 test('non-stream call returns the completion', { timeout: 15000 }, async () => {
@@ -209,7 +214,7 @@ test('HTTP errors give the right class and status; a ValidationError; then the n
   for (const mode of ['json', 'sse']) {
     const sonar = await postJson({ mode, request: { ...hello(mode === 'sse'), model: 'sonar', tools }, options: { apiKey: KEY } });
     assert.equal(sonar.status, 500, JSON.stringify(sonar.body));
-    assert.equal(sonar.body.error.name, 'BadRequestError');
+    assert.equal(sonar.body.error.name, 'ToolsNotSupportedError'); // a BadRequestError subclass
     assert.equal(sonar.body.error.status, 400);
     assert.equal(sonar.body.error.message, "Model 'sonar' does not support tools");
     assert.equal(sonar.body.error.isBadRequestError, true);
@@ -271,4 +276,79 @@ test('closing a stream early leaves no unhandled rejection', {
   await new Promise((r) => setTimeout(r, 100));
   const { body } = await postJson({ mode: 'unhandled' });
   assert.deepEqual(body, []);
+});
+
+// ---------- helpers (issue 6) ----------
+
+const weatherQuestion = (extra = {}) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'Wie ist das Wetter in Dresden? get_weather' }],
+  ...extra,
+});
+
+test('runTools in the Worker: the tool runs there and the loop ends with the answer', { timeout: 20000 }, async () => {
+  const { status, body } = await postJson({ mode: 'tools', request: weatherQuestion(), options: { apiKey: KEY } });
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.deepEqual(body.runs, ['Dresden']);
+  assert.equal(body.result.steps, 2);
+  assert.deepEqual(body.result.messages.map((m) => m.role), ['user', 'assistant', 'tool', 'assistant']);
+  assert.equal(body.result.messages[2].content, '{"city":"Dresden","temperatur":19,"quelle":"workerd"}');
+  assert.match(body.result.completion.choices[0].message.content, /get_weather: \{"city":"Dresden"/);
+
+  const events = await postJson({ mode: 'toolEvents', request: weatherQuestion(), options: { apiKey: KEY } });
+  assert.equal(events.status, 200, JSON.stringify(events.body));
+  assert.deepEqual(events.body.types, ['step', 'tool_call_started', 'tool_call_finished', 'content', 'done']);
+  assert.equal(events.body.content, events.body.done.completion.choices[0].message.content);
+  assert.deepEqual(events.body.done.messages, body.result.messages);
+});
+
+test('ToolsNotSupportedError in the Worker', { timeout: 15000 }, async () => {
+  const { status, body } = await postJson({ mode: 'tools', request: weatherQuestion({ model: 'sonar' }), options: { apiKey: KEY } });
+  assert.equal(status, 500);
+  assert.equal(body.error.name, 'ToolsNotSupportedError');
+  assert.equal(body.error.isToolsNotSupportedError, true);
+  assert.equal(body.error.isBadRequestError, true);
+  assert.equal(body.error.status, 400);
+});
+
+test('parse in the Worker: checked structured output, and a mismatch naming the pointer', { timeout: 15000 }, async () => {
+  const schema = { type: 'object', properties: { stadt: { type: 'string' }, tage: { type: 'integer', minimum: 1 } }, required: ['stadt', 'tage'], additionalProperties: false };
+  const request = {
+    model: 'gpt-4o-mini',
+    messages: [{ role: 'user', content: 'Plane eine Reise nach Köln für 3 Tage.' }],
+    response_format: { type: 'json_schema', json_schema: { name: 'reise', schema } },
+  };
+  const { status, body } = await postJson({ mode: 'parse', request, options: { apiKey: KEY } });
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.deepEqual(body.parsed, JSON.parse(body.completion.choices[0].message.content));
+  assert.equal(typeof body.parsed.stadt, 'string');
+  assert.ok(Number.isInteger(body.parsed.tage));
+  // A pattern the simulator cannot satisfy (it tries a few fixed strings): the reply misses it.
+  const code = { type: 'string', pattern: '^[0-9]{3}-[A-Z]{4}$' };
+  const strict = { ...request, response_format: { type: 'json_schema', json_schema: { name: 'reise', schema: { ...schema, properties: { ...schema.properties, stadt: code } } } } };
+  const bad = await postJson({ mode: 'parse', request: strict, options: { apiKey: KEY } });
+  assert.equal(bad.status, 500);
+  assert.equal(bad.body.error.name, 'SchemaValidationError');
+  assert.equal(bad.body.error.isSchemaValidationError, true);
+  assert.equal(bad.body.error.pointer, '/stadt');
+});
+
+test('re-hydration: NDJSON from the Worker becomes a full stream in the client; SSE re-read inside the Worker', { timeout: 20000 }, async () => {
+  const { chatCompletion, ChatCompletionStream } = await import('meingpt-wasm');
+  const request = hello(true);
+  const reference = await chatCompletion({ ...request, stream: false }, { apiKey: KEY, baseUrl: `${sim.url}/api/openai/v1` });
+  const res = await post({ mode: 'ndjson', request, options: { apiKey: KEY } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/x-ndjson');
+  const stream = await ChatCompletionStream.fromResponse(res);
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  assert.ok(chunks.length > 3);
+  assert.deepEqual(await stream.finalCompletion(), reference);
+
+  const { status, body } = await postJson({ mode: 'rehydrate', request, options: { apiKey: KEY } });
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.equal(body.isStream, true);
+  assert.deepEqual(body.chunks, chunks);
+  assert.deepEqual(body.final, reference);
 });

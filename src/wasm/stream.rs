@@ -27,6 +27,8 @@ enum Mode {
     Text,
     /// Nothing: read to the end for `finalCompletion()` alone.
     Drain,
+    /// Newline-delimited JSON, one chunk per line (`toReadableStream({format: 'ndjson'})`).
+    Ndjson,
 }
 
 impl Mode {
@@ -35,6 +37,7 @@ impl Mode {
             0 => Mode::Objects,
             1 => Mode::Sse,
             2 => Mode::Text,
+            4 => Mode::Ndjson,
             _ => Mode::Drain,
         }
     }
@@ -197,6 +200,18 @@ impl StreamCore {
                                 }
                             }
                         }
+                        Mode::Ndjson => {
+                            // One line per chunk: a newline inside JSON is whitespace.
+                            let mut rest = ev.data;
+                            while let Some(i) = rest.bytes().position(|b| b == b'\n') {
+                                out.push_str(rest.get(..i).unwrap_or(""));
+                                out.push(' ');
+                                rest = rest.get(i + 1..).unwrap_or("");
+                            }
+                            out.push_str(rest);
+                            out.push('\n');
+                            *items += 1;
+                        }
                         Mode::Drain => {}
                     }
                 }
@@ -233,7 +248,7 @@ impl StreamCore {
     fn batch(&mut self, mode: Mode) -> JsValue {
         self.items = 0;
         let batch = match mode {
-            Mode::Sse => Uint8Array::from(self.out.as_bytes()).into(),
+            Mode::Sse | Mode::Ndjson => Uint8Array::from(self.out.as_bytes()).into(),
             Mode::Drain => JsValue::NULL,
             Mode::Objects | Mode::Text => {
                 self.out.push(']');

@@ -1,0 +1,78 @@
+// ChatCompletionStream.fromReadableStream / fromResponse, loaded on first use. The body is read
+// as a server's answer is: the Rust StreamCore decodes it, HTTP errors get their classes and
+// messages (httpError), and the stream is a full ChatCompletionStream. NDJSON (one chunk per line,
+// as openai-node's Stream.fromReadableStream reads it) is framed as SSE first, so the same decoder
+// reads both.
+import { StreamCore, httpError, connectionError } from './meingpt_wasm.js';
+import { Link } from './client.js';
+import { ChatCompletionStream } from './stream.js';
+import { ValidationError } from './errors.js';
+
+const enc = new TextEncoder();
+const DATA = enc.encode('data: ');
+const END = enc.encode('\n\n');
+
+export async function rehydrate(load, body, response, options) {
+  if (typeof body?.getReader !== 'function') {
+    throw new ValidationError('a ReadableStream of bytes (or a Response with a body) is needed', 'readable');
+  }
+  await load();
+  const status = response?.status ?? 200;
+  if (!(status >= 200 && status < 300)) throw httpError(status, await response.text(), response.headers, '');
+  const signal = options?.signal;
+  if (signal?.aborted) throw connectionError(1, '', undefined, '');
+  const link = new Link(signal);
+  const reader = framed(body.getReader(), link.controller.signal);
+  return new ChatCompletionStream(new StreamCore(status, ''), reader, link, options?.timeoutMs ?? 600000);
+}
+
+/**
+ * A reader giving SSE bytes: SSE passes through, NDJSON (first byte `{`) gets `data: ` lines.
+ * A read fails when `signal` aborts (the caller's signal, abort() or the idle timeout).
+ */
+function framed(reader, signal) {
+  let ndjson; // undefined until the first byte that is not whitespace or a BOM
+  let lineStart = true;
+  let ended = false;
+  const aborted = new Promise((_, reject) => {
+    const fail = () => reject(signal.reason);
+    if (signal.aborted) fail();
+    signal.addEventListener('abort', fail);
+  });
+  aborted.catch(() => {});
+  return {
+    async read() {
+      const r = await Promise.race([reader.read(), aborted]);
+      if (r.done) {
+        if (ndjson && !lineStart && !ended) {
+          ended = true;
+          return { done: false, value: END };
+        }
+        return r;
+      }
+      let v = typeof r.value === 'string' ? enc.encode(r.value) : r.value;
+      if (!(v instanceof Uint8Array)) return r;
+      if (ndjson === undefined) {
+        const i = v.findIndex((b) => b > 32 && b < 0xbb); // not whitespace, not the BOM's bytes
+        if (i < 0) return { done: false, value: new Uint8Array(0) };
+        ndjson = v[i] === 123;
+        v = v.subarray(i);
+      }
+      if (!ndjson) return { done: false, value: v };
+      const out = [];
+      for (const b of v) {
+        if (lineStart) {
+          if (b === 10 || b === 13) continue; // blank lines are no events
+          out.push(...DATA);
+          lineStart = false;
+        }
+        if (b === 10) {
+          out.push(10, 10);
+          lineStart = true;
+        } else out.push(b);
+      }
+      return { done: false, value: new Uint8Array(out) };
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
