@@ -432,11 +432,15 @@ impl<'a> JsonStr<'a> {
     /// escape: the usual case for keys, which the stream checks several times per chunk.
     #[inline(always)]
     pub fn with_key<R>(self, f: impl FnOnce(&str) -> R) -> R {
-        if self.0.bytes().any(|b| b == b'\\') {
-            f(&self.decode())
-        } else {
-            f(self.0)
+        let b = self.0.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'\\' {
+                return f(&self.decode());
+            }
+            i += 1;
         }
+        f(self.0)
     }
 
     /// True when the decoded string equals `s`.
