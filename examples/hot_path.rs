@@ -1,5 +1,6 @@
 //! Times the per-event work of reading a stream on the host: SSE decoding, classifying (JSON),
-//! accumulating, and building the batch text, on the benchmark's 20,000-chunk body.
+//! accumulating, on the benchmark's 20,000-chunk body; the stream's path with and without the
+//! same-shape shortcut (`Accumulator`).
 //! `cargo run --release --example hot_path`
 use meingpt_wasm::accumulate::Accumulator;
 use meingpt_wasm::sse::SseDecoder;
@@ -56,7 +57,23 @@ fn main() {
         }
         n
     });
-    best("sse + read_event (lean)", || {
+    best("sse + read_event (full path)", || {
+        let mut d = SseDecoder::new(1 << 24);
+        let mut acc = Accumulator::new();
+        acc.full_path_only();
+        let mut n = 0;
+        for c in body.chunks(65_536) {
+            d.feed(c, |ev| {
+                if let Ok(Some(_)) = read_event(ev.event, ev.data, 200, &mut acc) {
+                    n += 1
+                }
+            })
+            .unwrap();
+        }
+        assert_eq!(n, 20_000);
+        acc.finish().map_or(0, |s| s.len())
+    });
+    best("sse + read_event (shortcut)", || {
         let mut d = SseDecoder::new(1 << 24);
         let mut acc = Accumulator::new();
         let mut n = 0;

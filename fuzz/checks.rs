@@ -7,7 +7,7 @@ use meingpt_wasm::accumulate::Accumulator;
 use meingpt_wasm::error::{api_class_name, from_status, Error};
 use meingpt_wasm::json;
 use meingpt_wasm::sse::{SseDecoder, SseError};
-use meingpt_wasm::stream::{classify, Item};
+use meingpt_wasm::stream::{classify, read_event, Item};
 use meingpt_wasm::validate::validate_request;
 
 /// Line/event caps the SSE check picks from (the first input byte chooses).
@@ -90,15 +90,26 @@ pub fn sse(input: &[u8]) {
 
 /// Chunk accumulator through the stream classify path. Input: event data strings, one per line;
 /// a line starting with `!` is sent as `event: error`. No panic; the final completion is valid
-/// JSON (an object with a `choices` array) and its size is linear in the input.
+/// JSON (an object with a `choices` array) and its size is linear in the input. The stream's hot
+/// path (`read_event`, with its same-shape shortcut) agrees with the same path without the
+/// shortcut on every event and on the final completion.
 pub fn accumulate(input: &[u8]) {
     let text = String::from_utf8_lossy(input);
     let mut acc = Accumulator::new();
+    let (mut fast, mut full) = (Accumulator::new(), Accumulator::new());
+    full.full_path_only();
     for line in text.split('\n') {
         let (event, data) = match line.strip_prefix('!') {
             Some(rest) => ("error", rest),
             None => ("", line),
         };
+        let a = read_event(event, data, 200, &mut fast);
+        let b = read_event(event, data, 200, &mut full);
+        let view = |r: &Result<Option<Option<json::JsonStr<'_>>>, Error>| match r {
+            Ok(d) => Ok(d.map(|d| d.map(|s| s.raw().to_owned()))),
+            Err(e) => Err(e.clone()),
+        };
+        assert_eq!(view(&a), view(&b), "event {data:?}");
         match classify(event, data, 200) {
             Ok(Item::Chunk(v)) => {
                 let delta = acc.add(&v);
@@ -111,6 +122,7 @@ pub fn accumulate(input: &[u8]) {
             Err(e) => assert_eq!(e.class_name(), "APIError"),
         }
     }
+    assert_eq!(fast.finish(), full.finish());
     match acc.finish() {
         None => assert!(!acc.has_chunks()),
         Some(out) => {

@@ -8,6 +8,9 @@ import { root, run, step } from './lib.mjs';
 const pkg = path.join(root, 'pkg');
 const name = 'meingpt_wasm';
 const wasmIn = path.join(root, 'target/wasm32-unknown-unknown/release', `${name}.wasm`);
+// Flattening and re-looping the control flow before -Oz: 200 B less gzip than -Oz alone, same
+// speed (measured in DESIGN.md, "wasm-opt passes").
+const OPT = ['--flatten', '--rereloop', '-Oz'];
 
 step('cargo build (wasm32, release)');
 run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown']);
@@ -23,10 +26,10 @@ run('wasm-bindgen', [
   '--no-typescript',
 ]);
 
-step('wasm-opt -Oz');
+step('wasm-opt --flatten --rereloop -Oz');
 const bg = path.join(pkg, `${name}_bg.wasm`);
 run(path.join(root, 'node_modules/.bin/wasm-opt'), [
-  '-Oz', '--strip-debug', '--strip-producers',
+  ...OPT, '--strip-debug', '--strip-producers',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   bg, '-o', bg,
@@ -39,7 +42,7 @@ const schemaTarget = path.join(root, 'target', 'schema');
 run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--features', 'schema-wasm', '--target-dir', schemaTarget]);
 const schemaWasm = path.join(pkg, 'meingpt_schema.wasm');
 run(path.join(root, 'node_modules/.bin/wasm-opt'), [
-  '-Oz', '--strip-debug', '--strip-producers',
+  ...OPT, '--strip-debug', '--strip-producers',
   '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
   '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
   path.join(schemaTarget, 'wasm32-unknown-unknown/release', `${name}.wasm`), '-o', schemaWasm,

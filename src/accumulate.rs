@@ -25,6 +25,57 @@ pub struct Accumulator {
     extras: Vec<(String, String)>,
     choices: Vec<Choice>,
     usage: Option<String>,
+    shape: Shape,
+}
+
+/// The bytes of the last chunk that only added content to one choice, around that content.
+///
+/// Servers send every content chunk of a stream with the same bytes around the text (same `id`,
+/// `created`, `model`, one choice, `finish_reason: null`). A chunk with the same bytes before
+/// and after a valid string in the same place has the same members, so adding it only appends
+/// that string: [`Accumulator::add_text`] checks this with two comparisons and one string scan
+/// instead of reading the whole chunk. Anything else takes the full path.
+#[derive(Debug)]
+struct Shape {
+    /// `text[..head]`: the chunk up to its content string's opening quote (included);
+    /// `text[head..]`: from the closing quote to the end. Empty while there is no shape.
+    text: String,
+    head: usize,
+    /// Whether the choice's `index` is 0, and its place in `choices` (`usize::MAX`: dropped).
+    first: bool,
+    at: usize,
+    /// Off in tests that compare against the full path.
+    on: bool,
+    /// Chunks added through the shortcut.
+    #[cfg(test)]
+    taken: usize,
+}
+
+impl Default for Shape {
+    fn default() -> Self {
+        Shape {
+            text: String::new(),
+            head: 0,
+            first: false,
+            at: 0,
+            on: true,
+            #[cfg(test)]
+            taken: 0,
+        }
+    }
+}
+
+/// What the full path saw of a chunk, to tell whether it can serve as a [`Shape`].
+#[derive(Default)]
+struct Probe {
+    /// `choices` items read, objects or not.
+    items: usize,
+    /// The single choice: whether its index is 0, its place in `choices`, and its content
+    /// string as a byte range of the chunk text.
+    content: Option<(bool, usize, usize, usize)>,
+    /// A member that adds something at each repetition (tool calls, a refusal string) or can
+    /// make the chunk an error (`error`, `status`, `message`).
+    other: bool,
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +151,68 @@ impl Accumulator {
     /// the other members are checked and kept as text. Values that are not objects are checked
     /// and ignored.
     pub fn add_text<'a>(&mut self, src: &'a str) -> Result<ChunkRead<'a>, JsonError> {
+        if let Some(read) = self.add_same_shape(src) {
+            return Ok(read);
+        }
+        // Cleared first: a chunk that fails half-way may have changed what the shape assumed.
+        self.shape.text.clear();
+        let mut probe = Probe::default();
+        let read = self.add_full(src, &mut probe)?;
+        if let (Some((first, at, start, end)), 1, false, true) =
+            (probe.content, probe.items, probe.other, self.shape.on)
+        {
+            if let (Some(head), Some(tail)) = (src.get(..start), src.get(end..)) {
+                self.shape.text.push_str(head);
+                self.shape.text.push_str(tail);
+                self.shape.head = head.len();
+                self.shape.first = first;
+                self.shape.at = at;
+            }
+        }
+        Ok(read)
+    }
+
+    /// Turns the [`Shape`] shortcut off (tests compare both paths).
+    #[doc(hidden)]
+    pub fn full_path_only(&mut self) {
+        self.shape.on = false;
+    }
+
+    /// Adds `src` if it has the last chunk's shape (see [`Shape`]); `None` if it has not.
+    fn add_same_shape<'a>(&mut self, src: &'a str) -> Option<ChunkRead<'a>> {
+        let shape = &self.shape;
+        let (head, tail) = shape.text.as_bytes().split_at_checked(shape.head)?;
+        let b = src.as_bytes();
+        let end = b.len().checked_sub(tail.len())?;
+        if end < head.len()
+            || !same(b.get(..head.len())?, head)
+            || !same(b.get(end..)?, tail)
+            || crate::json::string_end(b, head.len()) != Ok(end)
+        {
+            return None;
+        }
+        let text = src.get(head.len()..end)?;
+        let (first, at) = (shape.first, shape.at);
+        #[cfg(test)]
+        {
+            self.shape.taken += 1;
+        }
+        // Only the full path adds choices, so the place is still that choice's.
+        if let Some(content) = self.choices.get_mut(at).and_then(|c| c.content.as_mut()) {
+            content.push_str(text);
+        }
+        Some(ChunkRead {
+            delta: first.then_some(JsonStr(text)),
+            error: None,
+            message: None,
+        })
+    }
+
+    fn add_full<'a>(
+        &mut self,
+        src: &'a str,
+        probe: &mut Probe,
+    ) -> Result<ChunkRead<'a>, JsonError> {
         let mut read = ChunkRead::default();
         let mut c = Cursor::new(src);
         if !c.enter_object() {
@@ -117,14 +230,23 @@ impl Accumulator {
                 match key {
                     "choices" => {
                         if c.enter_array() {
-                            read.delta = self.add_choices(&mut c)?;
+                            read.delta = self.add_choices(&mut c, src, probe)?;
                         } else {
                             c.skip()?;
                         }
                     }
-                    "error" => error = Some(c.value()?),
-                    "status" => status = Some(c.value()?),
-                    "message" => read.message = c.value()?.as_str(),
+                    "error" => {
+                        probe.other = true;
+                        error = Some(c.value()?)
+                    }
+                    "status" => {
+                        probe.other = true;
+                        status = Some(c.value()?)
+                    }
+                    "message" => {
+                        probe.other = true;
+                        read.message = c.value()?.as_str()
+                    }
                     _ => {
                         let raw = c.skip()?;
                         match key {
@@ -153,28 +275,43 @@ impl Accumulator {
     }
 
     /// The items of an entered `choices` array; returns choice 0's content delta.
-    fn add_choices<'a>(&mut self, c: &mut Cursor<'a>) -> Result<Option<JsonStr<'a>>, JsonError> {
+    fn add_choices<'a>(
+        &mut self,
+        c: &mut Cursor<'a>,
+        src: &'a str,
+        probe: &mut Probe,
+    ) -> Result<Option<JsonStr<'a>>, JsonError> {
         let mut first = None;
         let mut pos = 0;
         while c.next_item(pos == 0)? {
             let v = c.value()?;
+            probe.items += 1;
             if pos < 65_536 && v.is_object() {
                 let d = chunk::choice(&v, pos);
                 if d.index == 0 {
                     first = d.content;
                 }
-                self.add_choice(d);
+                probe.other |= !d.tool_calls.is_empty() || d.refusal.is_some_and(|r| !r.is_null());
+                let (index, content) = (d.index, d.content);
+                let at = self.add_choice(d);
+                probe.content = content.map(|s| {
+                    // The string's place in the chunk text (it is a slice of it).
+                    let start = (s.raw().as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+                    (index == 0, at, start, start + s.raw().len())
+                });
             }
             pos += 1;
         }
         Ok(first)
     }
 
-    fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) {
+    /// Adds one choice's delta; returns the choice's place in `choices` (`usize::MAX` when it
+    /// was dropped).
+    fn add_choice(&mut self, d: ChoiceDelta<'_, '_>) -> usize {
         // Kept in index order, so the result needs no sort.
         let pos = match self.choices.binary_search_by_key(&d.index, |c| c.index) {
             Ok(p) => p,
-            Err(_) if self.choices.len() >= MAX_ENTRIES => return,
+            Err(_) if self.choices.len() >= MAX_ENTRIES => return usize::MAX,
             Err(p) => {
                 insert_at(
                     &mut self.choices,
@@ -188,7 +325,7 @@ impl Accumulator {
             }
         };
         let Some(ch) = self.choices.get_mut(pos) else {
-            return;
+            return usize::MAX;
         };
         set_value(&mut ch.role, d.role);
         if let Some(s) = d.content {
@@ -227,6 +364,7 @@ impl Accumulator {
                 tc.arguments.push_str(a.raw());
             }
         }
+        pos
     }
 
     /// The completion as JSON text: what a non-streaming call with the same output returns.
@@ -291,6 +429,24 @@ impl Accumulator {
         debug_assert!(o.capacity() == cap, "the size estimate was too small");
         Some(o)
     }
+}
+
+/// `a == b`, eight bytes at a time (the shape check compares a few hundred bytes per chunk).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while let (Some(x), Some(y)) = (a.get(i..i + 8), b.get(i..i + 8)) {
+        let (Ok(x), Ok(y)) = (<[u8; 8]>::try_from(x), <[u8; 8]>::try_from(y)) else {
+            break;
+        };
+        if u64::from_ne_bytes(x) != u64::from_ne_bytes(y) {
+            return false;
+        }
+        i += 8;
+    }
+    a.get(i..) == b.get(i..)
 }
 
 /// `Vec::insert` without its panic path (`p` is never past the end here).
@@ -521,5 +677,202 @@ mod tests {
             v.get("choices").unwrap().as_array().unwrap().len(),
             MAX_ENTRIES
         );
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    //! The shape shortcut against the full path: same deltas, same errors, same completion.
+    use super::*;
+
+    /// Both paths over `chunks`: each chunk's outcome and the final completion must agree.
+    fn both(chunks: &[String]) -> usize {
+        let (mut fast, mut full) = (Accumulator::new(), Accumulator::new());
+        full.full_path_only();
+        for c in chunks {
+            let a = fast.add_text(c);
+            let b = full.add_text(c);
+            type Seen<'a> = Result<(Option<&'a str>, Option<String>, Option<&'a str>), JsonError>;
+            fn view(r: Result<ChunkRead<'_>, JsonError>) -> Seen<'_> {
+                r.map(|r| {
+                    (
+                        r.delta.map(JsonStr::raw),
+                        r.error,
+                        r.message.map(JsonStr::raw),
+                    )
+                })
+            }
+            let (a, b) = (view(a), view(b));
+            assert_eq!(a, b, "chunk {c}");
+        }
+        assert_eq!(fast.finish(), full.finish(), "after {chunks:?}");
+        assert_eq!(full.shape.taken, 0);
+        fast.shape.taken
+    }
+
+    const CONTENTS: &[&str] = &[
+        "",
+        "a",
+        "Grüße",
+        "\\\"",
+        "\\\\",
+        "\\n",
+        "\\ud83d",
+        "\\ude00!",
+        "x\\",
+        "x\\\\\\",
+        "\\u12",
+        "\\uZZZZ",
+        "\\q",
+        "\u{1}",
+        "\"",
+        "a\",\"b",
+        "\"},\"x\":{\"content\":\"",
+        "😀",
+        "\\/",
+    ];
+
+    const SHAPES: &[(&str, &str)] = &[
+        (
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":""#,
+            r#""},"logprobs":null,"finish_reason":null}]}"#,
+        ),
+        (r#"{"choices":[{"index":2,"delta":{"content":""#, r#""}}]}"#),
+        (
+            r#"{"choices":[{"delta":{"role":"assistant","content":""#,
+            r#""}}],"x":1}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":"a","content":""#,
+            r#""}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","content":"b"}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","refusal":"no"}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","refusal":null}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""}},{"index":1}]}"#,
+        ),
+        (
+            r#"{"choices":[{"index":1,"delta":{"content":"q"}},{"delta":{"content":""#,
+            r#""}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":"q"}}],"choices":[{"delta":{"content":""#,
+            r#""}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""}}],"choices":[{"delta":{}}]}"#,
+        ),
+        (
+            r#"{"status":"error","choices":[{"delta":{"content":""#,
+            r#""}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""}}],"message":"m"}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""}}],"error":{"message":"e"}}"#,
+        ),
+        (
+            r#"{"choices":[{"message":{"content":""#,
+            r#""},"delta":{}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""},"finish_reason":"stop"}]}"#,
+        ),
+        (
+            r#" { "choices" : [ { "delta" : { "content" : ""#,
+            r#"" } } ] } "#,
+        ),
+        (r#"{"choices":[{"delta":{"content":""#, r#""}}]} x"#),
+        (r#"{"choices":[{"delta":{"content":""#, r#""}}]"#),
+        (
+            r#"{"choices":[{"index":70000,"delta":{"content":""#,
+            r#""}}]}"#,
+        ),
+    ];
+
+    #[test]
+    fn same_results_as_the_full_path() {
+        let mut shortcuts = 0;
+        // Every shape, then every content in it, then content in other shapes.
+        for (i, (head, tail)) in SHAPES.iter().enumerate() {
+            let mut chunks = Vec::new();
+            for c in CONTENTS {
+                chunks.push(format!("{head}{c}{tail}"));
+            }
+            let (h2, t2) = SHAPES[(i + 1) % SHAPES.len()];
+            chunks.push(format!("{h2}z{t2}"));
+            chunks.push(format!("{head}y{tail}"));
+            chunks.push(format!("{head}y{t2}"));
+            chunks.push(format!("{h2}y{tail}"));
+            shortcuts += both(&chunks);
+        }
+        assert!(shortcuts > 50, "the shortcut was taken {shortcuts} times");
+    }
+
+    #[test]
+    fn same_results_for_random_sequences() {
+        // A fixed-seed xorshift: 4,000 sequences of up to 12 chunks from the shapes and contents
+        // above, with a byte of the head or tail changed now and then.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..4000 {
+            let len = 1 + next(12);
+            let mut chunks = Vec::new();
+            let (mut head, mut tail) = SHAPES[next(SHAPES.len())];
+            for _ in 0..len {
+                if next(4) == 0 {
+                    (head, tail) = SHAPES[next(SHAPES.len())];
+                }
+                let mut c = format!("{head}{}{tail}", CONTENTS[next(CONTENTS.len())]);
+                if next(5) == 0 {
+                    let at = next(c.len());
+                    let b = [b'"', b'}', b' ', b'1', b'\\', b']'][next(6)];
+                    let mut bytes = c.into_bytes();
+                    bytes[at] = b;
+                    c = String::from_utf8_lossy(&bytes).into_owned();
+                }
+                chunks.push(c);
+            }
+            both(&chunks);
+        }
+    }
+
+    #[test]
+    fn content_chunks_take_the_shortcut() {
+        let mut acc = Accumulator::new();
+        let (head, tail) = SHAPES[0];
+        for i in 0..100 {
+            let c = format!("{head}w{i}{tail}");
+            let r = acc.add_text(&c).unwrap();
+            assert_eq!(r.delta.unwrap().raw(), format!("w{i}"));
+        }
+        assert_eq!(acc.shape.head, head.len());
+        assert_eq!(acc.shape.text, format!("{head}{tail}"));
+        assert_eq!(acc.shape.taken, 99);
     }
 }

@@ -269,44 +269,17 @@ impl<'a> Parser<'a> {
     }
 
     fn string(&mut self) -> Result<JsonStr<'a>, JsonError> {
-        self.pos += 1; // opening quote
-        let start = self.pos;
-        let bytes = self.src.as_bytes();
-        loop {
-            // The common case first: plain characters, in a tight loop.
-            let mut i = self.pos;
-            while let Some(&b) = bytes.get(i) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                i += 1;
+        let start = self.pos + 1; // past the opening quote
+        match string_end(self.src.as_bytes(), start) {
+            Ok(end) => {
+                self.pos = end;
+                let s = self.slice(start);
+                self.pos += 1;
+                Ok(JsonStr(s))
             }
-            self.pos = i;
-            match bytes.get(self.pos) {
-                None => return Err(self.err("unterminated string")),
-                Some(b'"') => {
-                    let s = self.slice(start);
-                    self.pos += 1;
-                    return Ok(JsonStr(s));
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    match bytes.get(self.pos) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.pos += 1
-                        }
-                        Some(b'u') => {
-                            let hex = bytes.get(self.pos + 1..self.pos + 5);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                return Err(self.err("bad \\u escape"));
-                            }
-                            self.pos += 5;
-                        }
-                        _ => return Err(self.err("bad escape")),
-                    }
-                }
-                Some(0..=0x1f) => return Err(self.err("control character in string")),
-                Some(_) => self.pos += 1,
+            Err((at, reason)) => {
+                self.pos = at;
+                Err(self.err(reason))
             }
         }
     }
@@ -355,6 +328,41 @@ impl<'a> Parser<'a> {
         let more = self.close_or_comma(first, b']')?;
         self.ws();
         Ok(more)
+    }
+}
+
+/// Where the JSON string whose contents start at `start` ends: the offset of its closing quote,
+/// or where and why it is not a valid string.
+#[inline(never)]
+pub fn string_end(bytes: &[u8], start: usize) -> Result<usize, (usize, &'static str)> {
+    let mut pos = start;
+    loop {
+        // The common case first: plain characters, in a tight loop.
+        while let Some(&b) = bytes.get(pos) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            pos += 1;
+        }
+        match bytes.get(pos) {
+            None => return Err((pos, "unterminated string")),
+            Some(b'"') => return Ok(pos),
+            Some(b'\\') => {
+                pos += 1;
+                match bytes.get(pos) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => pos += 1,
+                    Some(b'u') => {
+                        let hex = bytes.get(pos + 1..pos + 5);
+                        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                            return Err((pos, "bad \\u escape"));
+                        }
+                        pos += 5;
+                    }
+                    _ => return Err((pos, "bad escape")),
+                }
+            }
+            Some(_) => return Err((pos, "control character in string")),
+        }
     }
 }
 
