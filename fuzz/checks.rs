@@ -103,13 +103,16 @@ pub fn accumulate(input: &[u8]) {
             Some(rest) => ("error", rest),
             None => ("", line),
         };
-        let a = read_event(event, data, 200, &mut fast);
-        let b = read_event(event, data, 200, &mut full);
-        let view = |r: &Result<Option<Option<json::JsonStr<'_>>>, Error>| match r {
-            Ok(d) => Ok(d.map(|d| d.map(|s| s.raw().to_owned()))),
-            Err(e) => Err(e.clone()),
-        };
-        assert_eq!(view(&a), view(&b), "event {data:?}");
+        // Twice: a repeated chunk has the shape of the one before, so the shortcut is tried.
+        for _ in 0..2 {
+            let a = read_event(event, data, 200, &mut fast);
+            let b = read_event(event, data, 200, &mut full);
+            let view = |r: &Result<Option<Option<json::JsonStr<'_>>>, Error>| match r {
+                Ok(d) => Ok(d.map(|d| d.map(|s| s.raw().to_owned()))),
+                Err(e) => Err(e.clone()),
+            };
+            assert_eq!(view(&a), view(&b), "event {data:?}");
+        }
         match classify(event, data, 200) {
             Ok(Item::Chunk(v)) => {
                 let delta = acc.add(&v);

@@ -34,13 +34,23 @@ pub struct Accumulator {
 /// `created`, `model`, one choice, `finish_reason: null`). A chunk with the same bytes before
 /// and after a valid string in the same place has the same members, so adding it only appends
 /// that string: [`Accumulator::add_text`] checks this with two comparisons and one string scan
-/// instead of reading the whole chunk. Anything else takes the full path.
+/// instead of reading the whole chunk. Some servers end each chunk with members of their own
+/// that change every time (OpenAI's `obfuscation`); when only the members after `choices`
+/// differ, and none of them repeats a member before it, those are read as usual. Anything else
+/// takes the full path.
 #[derive(Debug)]
 struct Shape {
     /// `text[..head]`: the chunk up to its content string's opening quote (included);
-    /// `text[head..]`: from the closing quote to the end. Empty while there is no shape.
+    /// `text[head..head + mid]`: from the closing quote to the end of the `choices` array;
+    /// `text[head + mid..]`: the rest. Empty while there is no shape.
     text: String,
     head: usize,
+    mid: usize,
+    /// Whether the members after `choices` may differ (see [`Accumulator::trailer`]).
+    open: bool,
+    /// False once a chunk's members after `choices` differed from this text's: they may have
+    /// changed what this text's set, so they are read every time from then on.
+    exact: bool,
     /// Whether the choice's `index` is 0, and its place in `choices` (`usize::MAX`: dropped).
     first: bool,
     at: usize,
@@ -56,6 +66,9 @@ impl Default for Shape {
         Shape {
             text: String::new(),
             head: 0,
+            mid: 0,
+            open: false,
+            exact: true,
             first: false,
             at: 0,
             on: true,
@@ -73,9 +86,30 @@ struct Probe {
     /// The single choice: whether its index is 0, its place in `choices`, and its content
     /// string as a byte range of the chunk text.
     content: Option<(bool, usize, usize, usize)>,
-    /// A member that adds something at each repetition (tool calls, a refusal string) or can
-    /// make the chunk an error (`error`, `status`, `message`).
+    /// Where the `choices` array with the content ends.
+    after: usize,
+    /// A member that adds something at each repetition (tool calls, a refusal string, a second
+    /// `choices`) or can make the chunk an error (`error`, `status`, `message`).
     other: bool,
+}
+
+/// One chunk's top-level members that are only used once all are read.
+#[derive(Default)]
+struct Members<'a> {
+    read: ChunkRead<'a>,
+    error: Option<Value<'a>>,
+    status: Option<Value<'a>>,
+}
+
+impl<'a> Members<'a> {
+    fn finish(mut self) -> ChunkRead<'a> {
+        self.read.error = crate::error::error_message(
+            self.error.as_ref(),
+            self.status.as_ref(),
+            self.read.message,
+        );
+        self.read
+    }
 }
 
 #[derive(Debug, Default)]
@@ -162,11 +196,18 @@ impl Accumulator {
             (probe.content, probe.items, probe.other, self.shape.on)
         {
             if let (Some(head), Some(tail)) = (src.get(..start), src.get(end..)) {
-                self.shape.text.push_str(head);
-                self.shape.text.push_str(tail);
-                self.shape.head = head.len();
-                self.shape.first = first;
-                self.shape.at = at;
+                let shape = &mut self.shape;
+                shape.text.push_str(head);
+                shape.text.push_str(tail);
+                shape.head = start;
+                shape.mid = probe.after.saturating_sub(end);
+                shape.exact = true;
+                shape.first = first;
+                shape.at = at;
+                self.shape.open = !escaped(head.as_bytes())
+                    && self
+                        .trailer(src, probe.after, head.as_bytes(), None)
+                        .is_some();
             }
         }
         Ok(read)
@@ -181,31 +222,84 @@ impl Accumulator {
     /// Adds `src` if it has the last chunk's shape (see [`Shape`]); `None` if it has not.
     fn add_same_shape<'a>(&mut self, src: &'a str) -> Option<ChunkRead<'a>> {
         let shape = &self.shape;
-        let (head, tail) = shape.text.as_bytes().split_at_checked(shape.head)?;
+        let (head, rest) = shape.text.as_bytes().split_at_checked(shape.head)?;
+        let (mid, tail) = rest.split_at_checked(shape.mid)?;
         let b = src.as_bytes();
-        let end = b.len().checked_sub(tail.len())?;
-        if end < head.len()
-            || !same(b.get(..head.len())?, head)
-            || !same(b.get(end..)?, tail)
-            || crate::json::string_end(b, head.len()) != Ok(end)
-        {
+        if !same(b.get(..head.len())?, head) {
             return None;
         }
-        let text = src.get(head.len()..end)?;
-        let (first, at) = (shape.first, shape.at);
+        let close = crate::json::string_end(b, head.len()).ok()?;
+        let after = close + mid.len();
+        if !same(b.get(close..after)?, mid) {
+            return None;
+        }
+        let (first, at, start) = (shape.first, shape.at, head.len());
+        let mut m = None;
+        if !shape.exact || !same(b.get(after..)?, tail) {
+            if !shape.open {
+                return None;
+            }
+            // Added before the content: should the full path take over, adding them again
+            // changes nothing (each member sets a value). The text is out of `self` meanwhile.
+            let text = core::mem::take(&mut self.shape.text);
+            let mut members = Members::default();
+            let head = text.as_bytes().get(..start).unwrap_or_default();
+            let read = self.trailer(src, after, head, Some(&mut members));
+            self.shape.text = text;
+            read?;
+            self.shape.exact = false;
+            m = Some(members);
+        }
         #[cfg(test)]
         {
             self.shape.taken += 1;
         }
+        let content = src.get(start..close)?;
         // Only the full path adds choices, so the place is still that choice's.
-        if let Some(content) = self.choices.get_mut(at).and_then(|c| c.content.as_mut()) {
-            content.push_str(text);
+        if let Some(joined) = self.choices.get_mut(at).and_then(|c| c.content.as_mut()) {
+            joined.push_str(content);
         }
-        Some(ChunkRead {
-            delta: first.then_some(JsonStr(text)),
-            error: None,
-            message: None,
+        let delta = first.then_some(JsonStr(content));
+        Some(match m {
+            None => ChunkRead {
+                delta,
+                error: None,
+                message: None,
+            },
+            Some(mut m) => {
+                m.read.delta = delta;
+                m.finish()
+            }
         })
+    }
+
+    /// The members after `choices`, from byte `at` of `src` to the end, checked and, with `m`,
+    /// added. `None` when one is not valid JSON, or could undo what the shape assumes: its key
+    /// has an escape, or appears (quoted) in `head`, the text before the content, which has no
+    /// escape. So no member before `choices` is ever set again by one after it, and a chunk
+    /// that only differs after `choices` changes nothing that the shortcut skips.
+    fn trailer<'a>(
+        &mut self,
+        src: &'a str,
+        at: usize,
+        head: &[u8],
+        mut m: Option<&mut Members<'a>>,
+    ) -> Option<()> {
+        let mut c = Cursor::at(src, at);
+        let mut probe = Probe::default();
+        while let Some(k) = c.next_key(false).ok()? {
+            let start = (k.raw().as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+            let quoted = src.get(start.wrapping_sub(1)..start + k.raw().len() + 1)?;
+            if escaped(k.raw().as_bytes()) || crate::error::find(head, quoted.as_bytes()).is_some()
+            {
+                return None;
+            }
+            match m.as_deref_mut() {
+                Some(m) => self.member(k, &mut c, src, m, &mut probe).ok()?,
+                None => drop(c.skip().ok()?),
+            }
+        }
+        c.end().ok()
     }
 
     fn add_full<'a>(
@@ -213,65 +307,82 @@ impl Accumulator {
         src: &'a str,
         probe: &mut Probe,
     ) -> Result<ChunkRead<'a>, JsonError> {
-        let mut read = ChunkRead::default();
         let mut c = Cursor::new(src);
         if !c.enter_object() {
             c.skip()?;
             c.end()?;
-            return Ok(read);
+            return Ok(ChunkRead::default());
         }
         self.seen = true;
-        let (mut error, mut status) = (None, None);
+        let mut m = Members::default();
         let mut first = true;
         // One pass over the members; a later duplicate wins, as in `JSON.parse`.
         while let Some(k) = c.next_key(first)? {
             first = false;
-            k.with_key(|key| -> Result<(), JsonError> {
-                match key {
-                    "choices" => {
-                        if c.enter_array() {
-                            read.delta = self.add_choices(&mut c, src, probe)?;
-                        } else {
-                            c.skip()?;
-                        }
-                    }
-                    "error" => {
-                        probe.other = true;
-                        error = Some(c.value()?)
-                    }
-                    "status" => {
-                        probe.other = true;
-                        status = Some(c.value()?)
-                    }
-                    "message" => {
-                        probe.other = true;
-                        read.message = c.value()?.as_str()
-                    }
-                    _ => {
-                        let raw = c.skip()?;
-                        match key {
-                            "id" => set_raw(&mut self.id, raw),
-                            "created" => set_raw(&mut self.created, raw),
-                            "model" => set_raw(&mut self.model, raw),
-                            "usage" => set_raw(&mut self.usage, raw),
-                            "object" => {}
-                            _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
-                                Some(e) if e.1 == raw => {}
-                                Some(e) => {
-                                    e.1.clear();
-                                    e.1.push_str(raw);
-                                }
-                                None => self.extras.push((k.raw().into(), raw.into())),
-                            },
-                        }
-                    }
-                }
-                Ok(())
-            })?;
+            self.member(k, &mut c, src, &mut m, probe)?;
         }
         c.end()?;
-        read.error = crate::error::error_message(error.as_ref(), status.as_ref(), read.message);
-        Ok(read)
+        Ok(m.finish())
+    }
+
+    /// Reads one top-level member of a chunk (the cursor is on its value).
+    #[inline(never)]
+    fn member<'a>(
+        &mut self,
+        k: JsonStr<'a>,
+        c: &mut Cursor<'a>,
+        src: &'a str,
+        m: &mut Members<'a>,
+        probe: &mut Probe,
+    ) -> Result<(), JsonError> {
+        k.with_key(|key| -> Result<(), JsonError> {
+            match key {
+                "choices" => {
+                    // After the content's `choices`, another one would change the delta.
+                    probe.other |= probe.content.is_some();
+                    if c.enter_array() {
+                        let items = probe.items;
+                        m.read.delta = self.add_choices(c, src, probe)?;
+                        if probe.items > items {
+                            probe.after = c.pos();
+                        }
+                    } else {
+                        c.skip()?;
+                    }
+                }
+                "error" => {
+                    probe.other = true;
+                    m.error = Some(c.value()?)
+                }
+                "status" => {
+                    probe.other = true;
+                    m.status = Some(c.value()?)
+                }
+                "message" => {
+                    probe.other = true;
+                    m.read.message = c.value()?.as_str()
+                }
+                _ => {
+                    let raw = c.skip()?;
+                    match key {
+                        "id" => set_raw(&mut self.id, raw),
+                        "created" => set_raw(&mut self.created, raw),
+                        "model" => set_raw(&mut self.model, raw),
+                        "usage" => set_raw(&mut self.usage, raw),
+                        "object" => {}
+                        _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
+                            Some(e) if e.1 == raw => {}
+                            Some(e) => {
+                                e.1.clear();
+                                e.1.push_str(raw);
+                            }
+                            None => self.extras.push((k.raw().into(), raw.into())),
+                        },
+                    }
+                }
+            }
+            Ok(())
+        })
     }
 
     /// The items of an entered `choices` array; returns choice 0's content delta.
@@ -429,6 +540,11 @@ impl Accumulator {
         debug_assert!(o.capacity() == cap, "the size estimate was too small");
         Some(o)
     }
+}
+
+/// True when a JSON text has an escape (or any backslash).
+fn escaped(text: &[u8]) -> bool {
+    text.contains(&b'\\')
 }
 
 /// `a == b`, eight bytes at a time (the shape check compares a few hundred bytes per chunk).
@@ -739,6 +855,18 @@ mod shape_tests {
         ),
         (r#"{"choices":[{"index":2,"delta":{"content":""#, r#""}}]}"#),
         (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""}}],"choices":[]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#""}}],"ch\u006fices":[]}"#,
+        ),
+        (
+            r#"{"choices":[],"choices":[{"delta":{"content":""#,
+            r#""}}]}"#,
+        ),
+        (
             r#"{"choices":[{"delta":{"role":"assistant","content":""#,
             r#""}}],"x":1}"#,
         ),
@@ -860,6 +988,109 @@ mod shape_tests {
             }
             both(&chunks);
         }
+    }
+
+    /// Shapes whose members after `choices` change from chunk to chunk: `@` is replaced by one
+    /// of [`TRAILERS`].
+    const OPEN: &[(&str, &str)] = &[
+        (
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","service_tier":"default","choices":[{"index":0,"delta":{"content":""#,
+            r#""},"logprobs":null,"finish_reason":null}]@}"#,
+        ),
+        (r#"{"choices":[{"delta":{"content":""#, r#""}}]@ }"#),
+        (
+            r#"{"id":"a","choices":[{"delta":{"content":""#,
+            r#""}}],"o":0@}"#,
+        ),
+        (
+            r#"{"id":"a","choices":[{"delta":{"content":""#,
+            r#""}}],"id":"b"@}"#,
+        ),
+        (
+            r#"{"i\u0064":"a","choices":[{"delta":{"content":""#,
+            r#""}}]@}"#,
+        ),
+        (r#"{"o":"a","choices":[{"delta":{"content":""#, r#""}}]@}"#),
+        (
+            r#"{"usage":null,"choices":[{"delta":{"content":""#,
+            r#""}}]@}"#,
+        ),
+    ];
+
+    /// Shape number `r` (one in three closed, the others open) with trailer number `t` put in.
+    fn pick(r: usize, t: usize) -> (&'static str, String) {
+        let (head, tail) = if r % 3 == 0 {
+            SHAPES[r % SHAPES.len()]
+        } else {
+            OPEN[r % OPEN.len()]
+        };
+        (head, tail.replace('@', TRAILERS[t]))
+    }
+
+    const TRAILERS: &[&str] = &[
+        "",
+        r#","obfuscation":"a""#,
+        r#","obfuscation":"bb""#,
+        r#","obfuscation":"\u0063""#,
+        r#","o":1,"p":[2,{"q":null}]"#,
+        r#","o":"x","o":"y""#,
+        r#","id":"z""#,
+        r#","i\u0064":"z""#,
+        r#","model":"n""#,
+        r#","usage":{"total_tokens":3}"#,
+        r#","usage":null"#,
+        r#","choices":[]"#,
+        r#","choices":[{"delta":{"content":"c"}}]"#,
+        r#","error":{"message":"e"}"#,
+        r#","status":"error","message":"m""#,
+        r#","message":"m""#,
+        r#","message":5"#,
+        r#","o":"#,
+        r#","o":1,"#,
+        r#","o" 1"#,
+        r#"],"o":1"#,
+        "\n,\"o\":\"w\"\n",
+    ];
+
+    #[test]
+    fn same_results_when_the_members_after_choices_change() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let mut shortcuts = 0;
+        // Each trailer after each other one, in each open shape.
+        for (head, tail) in OPEN {
+            for t1 in TRAILERS {
+                let mut chunks = vec![format!("{head}a{}", tail.replace('@', t1))];
+                for t2 in TRAILERS {
+                    chunks.push(format!("{head}b{}", tail.replace('@', t2)));
+                    chunks.push(format!("{head}c{}", tail.replace('@', t1)));
+                }
+                shortcuts += both(&chunks);
+            }
+        }
+        // Random sequences: a shape kept for a few chunks (open ones more often), the trailer
+        // changed now and then.
+        for _ in 0..4000 {
+            let mut chunks = Vec::new();
+            let (mut shape, mut trailer) = (next(1 << 20), next(TRAILERS.len()));
+            for _ in 0..1 + next(12) {
+                if next(5) == 0 {
+                    shape = next(1 << 20);
+                }
+                if next(3) == 0 {
+                    trailer = next(TRAILERS.len());
+                }
+                let (head, tail) = pick(shape, trailer);
+                chunks.push(format!("{head}{}{tail}", CONTENTS[next(CONTENTS.len())]));
+            }
+            shortcuts += both(&chunks);
+        }
+        assert!(shortcuts > 1000, "the shortcut was taken {shortcuts} times");
     }
 
     #[test]

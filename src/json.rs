@@ -85,6 +85,16 @@ impl<'a> Cursor<'a> {
         Cursor(p)
     }
 
+    /// A cursor at byte `pos` of `src` (inside an object, to go on with [`Cursor::next_key`]).
+    pub fn at(src: &'a str, pos: usize) -> Self {
+        Cursor(Parser { src, pos })
+    }
+
+    /// The byte offset of the cursor.
+    pub fn pos(&self) -> usize {
+        self.0.pos
+    }
+
     /// The next byte, if any.
     pub fn peek(&self) -> Option<u8> {
         self.0.peek()
