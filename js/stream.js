@@ -16,6 +16,19 @@ export const setLoad = (l) => {
 };
 const rehydrate = (...args) => import('./rehydrate.js').then((m) => m.rehydrate(load, ...args));
 
+// After `[DONE]` a server ends the body: reading that end, instead of cancelling, leaves the
+// connection to the next request (a cancelled body closes it, and each call pays a new TCP and TLS
+// handshake). A body that goes on, or has not ended within a second, is cancelled.
+function release(reader) {
+  const cancel = () => reader.cancel().catch(() => {});
+  const timer = setTimeout(cancel, 1000);
+  timer.unref?.();
+  reader
+    .read()
+    .then((r) => r.done || cancel(), cancel)
+    .finally(() => clearTimeout(timer));
+}
+
 export class ChatCompletionStream {
   #core;
   #reader;
@@ -58,13 +71,15 @@ export class ChatCompletionStream {
     this.#read = true;
   }
 
-  // Stops reading: cancels the body (which closes the connection). The fetch controller is left
-  // alone: aborting a fetch whose body is cancelled makes workerd report an unhandled rejection.
-  #close() {
+  // Stops reading: cancels the body (which closes the connection), or after `[DONE]` reads the
+  // body's end (see release). The fetch controller is left alone: aborting a fetch whose body is
+  // cancelled makes workerd report an unhandled rejection.
+  #close(done) {
     if (this.#open) {
       this.#open = false;
       this.#link.close();
-      this.#reader.cancel().catch(() => {});
+      if (done) release(this.#reader);
+      else this.#reader.cancel().catch(() => {});
     }
   }
 
@@ -107,7 +122,10 @@ export class ChatCompletionStream {
         }
         if (r.done) core.end(mode);
         else if (!(r.value instanceof Uint8Array)) core.fail(0, 'the response body yielded something that is not bytes');
-        else if (core.feed(r.value, mode)) this.#close();
+        else {
+          const stop = core.feed(r.value, mode);
+          if (stop) this.#close(stop === 1);
+        }
       }
     } catch (e) {
       this.#failure ??= e;

@@ -191,8 +191,14 @@ mod global {
     use core::alloc::{GlobalAlloc, Layout};
     use core::cell::UnsafeCell;
 
+    /// Grows the memory by at least `bytes`, and by at least a quarter of its size (1 to 16 MiB):
+    /// each `memory.grow` makes the engine replace the memory's ArrayBuffer and count the new
+    /// bytes, which can start a garbage collection, so many small steps cost seconds when a
+    /// thousand streams start at once (bench/RESULTS.md, concurrency). Pages that are never
+    /// written are not backed by real memory.
     fn grow(bytes: usize) -> Option<(usize, usize)> {
-        let pages = bytes.div_ceil(65_536);
+        let now = core::arch::wasm32::memory_size(0);
+        let pages = bytes.div_ceil(65_536).max((now / 4).clamp(16, 256));
         let old = core::arch::wasm32::memory_grow(0, pages);
         (old != usize::MAX).then_some((old * 65_536, (old + pages) * 65_536))
     }

@@ -1,6 +1,7 @@
 // Streams: the four ways of reading, abort, and the SSE decoder (SPEC "Streams").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { chatCompletion, ChatCompletionStream, MeinGPTError, APIUserAbortError, APIConnectionError, APIConnectionTimeoutError } from 'meingpt-wasm';
 import {
   T,
@@ -92,6 +93,43 @@ test('[DONE] ends the stream even while the connection stays open, and releases 
   assert.deepEqual(items, chunks);
   await within(b.cancelled, 3000, 'the body being cancelled after [DONE]');
   assert.equal((await s.finalCompletion()).choices[0].message.content, 'Grüße');
+});
+
+test('a stream read to [DONE] leaves its connection to the next call, whichever way it is read', T, async () => {
+  // The server ends the body a moment after [DONE] (in its own TCP segment): the stream reads that
+  // end instead of cancelling the body, which would close the connection.
+  let connections = 0;
+  const server = http.createServer((request, res) => {
+    request.resume();
+    request.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(sseText([chunk({ role: 'assistant', content: 'Grüße' })], { done: false }));
+      setTimeout(() => {
+        res.write(sseText([chunk({}, { finish: 'stop' })]));
+        setTimeout(() => res.end(), 20);
+      }, 5);
+    });
+  });
+  server.on('connection', () => (connections += 1));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const options = { apiKey: KEY, baseUrl: `http://127.0.0.1:${server.address().port}/v1`, maxRetries: 0 };
+    const reads = [
+      async (s) => (await collect(s)).items.length,
+      async (s) => (await readAll(s.textStream())).items.length,
+      async (s) => (await readAll(s.toReadableStream())).items.length,
+      async (s) => (await s.finalCompletion()).choices.length,
+    ];
+    for (const read of [...reads, ...reads]) {
+      const s = await chatCompletion(req({ stream: true }), options);
+      assert.ok(await read(s));
+      await sleep(60); // the body's end arrives and the connection goes back to the pool
+    }
+    assert.equal(connections, 1, 'one connection for eight streams');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 test('toReadableStream() gives `data: <json>\\n\\n` per chunk, then `data: [DONE]\\n\\n`', T, async () => {

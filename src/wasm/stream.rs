@@ -96,12 +96,17 @@ impl StreamCore {
         })
     }
 
-    /// Decodes one network read. Returns `true` when reading should stop (`[DONE]` or an error).
-    pub fn feed(&mut self, bytes: &[u8], mode: u8) -> bool {
+    /// Decodes one network read. Returns 0 to read on, 1 after `[DONE]` (what is left of the
+    /// body is only read to its end, so the connection can be reused), 2 to stop now (an error).
+    pub fn feed(&mut self, bytes: &[u8], mode: u8) -> u8 {
         if !self.done {
             self.decode(bytes, Mode::from_u8(mode));
         }
-        self.done
+        match (self.done, &self.error) {
+            (false, _) => 0,
+            (true, None) => 1,
+            (true, Some(_)) => 2,
+        }
     }
 
     /// The body ended.
