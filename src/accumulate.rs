@@ -326,7 +326,6 @@ impl Accumulator {
     }
 
     /// Reads one top-level member of a chunk (the cursor is on its value).
-    #[inline(never)]
     fn member<'a>(
         &mut self,
         k: JsonStr<'a>,

@@ -343,7 +343,6 @@ impl<'a> Parser<'a> {
 
 /// Where the JSON string whose contents start at `start` ends: the offset of its closing quote,
 /// or where and why it is not a valid string.
-#[inline(never)]
 pub fn string_end(bytes: &[u8], start: usize) -> Result<usize, (usize, &'static str)> {
     let mut pos = start;
     loop {
