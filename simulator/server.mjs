@@ -58,6 +58,7 @@ const FAULTS = {
   cr: 'response',
   'sse-extras': 'response',
   'no-done': 'response',
+  'late-end': 'response',
   garbage: 'response',
   'echo-key': 'pre',
 };
@@ -232,6 +233,8 @@ export async function startSimulator(opts = {}) {
         fault: null,
         status: null,
         clientClosed: false,
+        // The client's port: requests with the same one came over the same connection.
+        remotePort: req.socket.remotePort,
       };
       log.push(ctx.rec);
       if (log.length > LOG_MAX) log.splice(0, log.length - LOG_MAX);
@@ -903,6 +906,8 @@ export async function startSimulator(opts = {}) {
       if (pacing > 0 && !(await sleep(pacing, ctl.signal))) return;
       if (!(await send(fix('data: [DONE]\n\n')))) return;
     }
+    const lateEnd = has('late-end');
+    if (lateEnd && !(await sleep(intArg(lateEnd.arg, 50, 0, 3600000), ctl.signal))) return;
     res.end();
   }
 

@@ -257,6 +257,17 @@ for (const load of loads) {
       assert.equal(secondRead.is.MeinGPTError, true);
     });
 
+    test('streams read to [DONE] leave their connection to the next call (the body end is read, not cancelled)', { timeout: 15000 }, async () => {
+      const r = await call('sequentialStreams');
+      assert.ok(r.ok, JSON.stringify(r.error));
+      assert.equal(r.value.length, 4);
+      for (const n of r.value) assert.ok(n > 0);
+      const streams = apiSim.log.filter((x) => x.method === 'POST' && x.fault === 'late-end:30').slice(-4);
+      assert.equal(streams.length, 4);
+      const ports = new Set(streams.map((x) => x.remotePort));
+      assert.equal(ports.size, 1, `four streams over ${ports.size} connections (client ports ${[...ports]})`);
+    });
+
     test('textStream() gives the content deltas as strings', { timeout: 10000 }, async () => {
       const r = await call('text');
       assert.ok(r.ok, JSON.stringify(r.error));

@@ -61,6 +61,24 @@ export function scenarios(api) {
       return r;
     },
 
+    // Streams one after the other from a server that ends each body a while after [DONE]; the
+    // test counts the connections they came over (the simulator logs the client port).
+    async sequentialStreams({ baseUrl, apiKey }) {
+      return settle(api, (async () => {
+        const headers = { 'x-simulator-fault': 'late-end:30' };
+        const reads = [];
+        for (let i = 0; i < 4; i += 1) {
+          const stream = await api.chatCompletion(hello(true), { baseUrl, apiKey, headers });
+          let n = 0;
+          if (i % 2 === 0) for await (const chunk of stream) n += chunk ? 1 : 0;
+          else n = (await stream.finalCompletion()).choices.length;
+          reads.push(n);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return reads;
+      })());
+    },
+
     async iterate({ baseUrl, apiKey }) {
       return settle(api, (async () => {
         const stream = await api.chatCompletion(hello(true), { baseUrl, apiKey });

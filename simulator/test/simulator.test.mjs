@@ -1107,6 +1107,23 @@ describe('meinGPT simulator', () => {
       assert.ok(events.at(-1).usage);
     });
 
+    test('late-end ends the body a while after [DONE], in its own write; the log names the client port', async () => {
+      const res = await fault('late-end:150', sreq);
+      const reader = res.body.getReader();
+      let text = '';
+      let doneAt;
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        text += Buffer.from(r.value).toString('utf8');
+        if (text.endsWith('data: [DONE]\n\n')) doneAt ??= Date.now();
+      }
+      assert.ok(doneAt, '[DONE] was the last thing read before the end');
+      assert.ok(Date.now() - doneAt >= 120, `the end came ${Date.now() - doneAt} ms after [DONE]`);
+      assert.equal(lastRec().fault, 'late-end:150');
+      assert.ok(Number.isInteger(lastRec().remotePort) && lastRec().remotePort > 0);
+    });
+
     test('several faults at once, comma-separated', async () => {
       const text = await (await fault('crlf,byte-split,slow-first-byte:10', sreq)).text();
       assert.ok(text.endsWith('data: [DONE]\r\n\r\n'));
