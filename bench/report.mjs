@@ -65,7 +65,8 @@ function sizeSection(size, lines, goals) {
     lines.push(`| **${name}** | **total** | ${kb(s.total.raw)} | **${kb(s.total.gzip)}** | ${kb(s.total.brotli)} |`);
   }
   lines.push('', `Ratio meingpt-wasm / openai: gzip ${x(ratio(ours.total.gzip, openai.total.gzip))}, brotli ${x(ratio(ours.total.brotli, openai.total.brotli))}.`, '');
-  goals.push(['shipped gzip (wasm + JS)', '≤ 36 KiB (36,864 B)', `${kb(ours.total.gzip)} (${ours.total.gzip} B)`, ours.total.gzip <= 36 * 1024]);
+  // 36 KB as the issue counts (it puts openai's 86,450 B at "about 86 KB"): 36,000 B.
+  goals.push(['shipped gzip (wasm + JS)', '≤ 36 KB (36,000 B)', `${kb(ours.total.gzip)} (${ours.total.gzip} B)`, ours.total.gzip <= 36_000]);
 }
 
 function streamSection(stream, lines, goals) {

@@ -35,9 +35,9 @@ pub struct Accumulator {
 /// and after a valid string in the same place has the same members, so adding it only appends
 /// that string: [`Accumulator::add_text`] checks this with two comparisons and one string scan
 /// instead of reading the whole chunk. Some servers end each chunk with members of their own
-/// that change every time (OpenAI's `obfuscation`); when only the members after `choices`
-/// differ, and none of them repeats a member before it, those are read as usual. Anything else
-/// takes the full path.
+/// that change every time (OpenAI's `obfuscation`): when only the bytes after the `choices`
+/// array differ, the chunk's members are read as on the full path, all but that array, whose
+/// bytes are the shape's. Anything else takes the full path.
 #[derive(Debug)]
 struct Shape {
     /// `text[..head]`: the chunk up to its content string's opening quote (included);
@@ -46,10 +46,10 @@ struct Shape {
     text: String,
     head: usize,
     mid: usize,
-    /// Whether the members after `choices` may differ (see [`Accumulator::trailer`]).
-    open: bool,
-    /// False once a chunk's members after `choices` differed from this text's: they may have
-    /// changed what this text's set, so they are read every time from then on.
+    /// Where the `choices` array starts (its `[`).
+    array: usize,
+    /// False once a chunk's bytes after `choices` differed from this text's: its members may have
+    /// changed what this text's set, so from then on they are read every time.
     exact: bool,
     /// Whether the choice's `index` is 0, and its place in `choices` (`usize::MAX`: dropped).
     first: bool,
@@ -67,7 +67,7 @@ impl Default for Shape {
             text: String::new(),
             head: 0,
             mid: 0,
-            open: false,
+            array: 0,
             exact: true,
             first: false,
             at: 0,
@@ -86,7 +86,8 @@ struct Probe {
     /// The single choice: whether its index is 0, its place in `choices`, and its content
     /// string as a byte range of the chunk text.
     content: Option<(bool, usize, usize, usize)>,
-    /// Where the `choices` array with the content ends.
+    /// Where the `choices` array with the content starts and ends.
+    array: usize,
     after: usize,
     /// A member that adds something at each repetition (tool calls, a refusal string, a second
     /// `choices`) or can make the chunk an error (`error`, `status`, `message`).
@@ -185,11 +186,15 @@ impl Accumulator {
     /// the other members are checked and kept as text. Values that are not objects are checked
     /// and ignored.
     pub fn add_text<'a>(&mut self, src: &'a str) -> Result<ChunkRead<'a>, JsonError> {
-        if let Some(read) = self.add_same_shape(src) {
+        let shaped = self.add_same_shape(src);
+        if let Some(Ok(read)) = shaped {
             return Ok(read);
         }
         // Cleared first: a chunk that fails half-way may have changed what the shape assumed.
         self.shape.text.clear();
+        if let Some(Err(e)) = shaped {
+            return Err(e);
+        }
         let mut probe = Probe::default();
         let read = self.add_full(src, &mut probe)?;
         if let (Some((first, at, start, end)), 1, false, true) =
@@ -201,13 +206,10 @@ impl Accumulator {
                 shape.text.push_str(tail);
                 shape.head = start;
                 shape.mid = probe.after.saturating_sub(end);
+                shape.array = probe.array;
                 shape.exact = true;
                 shape.first = first;
                 shape.at = at;
-                self.shape.open = !escaped(head.as_bytes())
-                    && self
-                        .trailer(src, probe.after, head.as_bytes(), None)
-                        .is_some();
             }
         }
         Ok(read)
@@ -220,8 +222,11 @@ impl Accumulator {
     }
 
     /// Adds `src` if it has the last chunk's shape (see [`Shape`]); `None` if it has not.
-    fn add_same_shape<'a>(&mut self, src: &'a str) -> Option<ChunkRead<'a>> {
+    fn add_same_shape<'a>(&mut self, src: &'a str) -> Option<Result<ChunkRead<'a>, JsonError>> {
         let shape = &self.shape;
+        if shape.text.is_empty() {
+            return None;
+        }
         let (head, rest) = shape.text.as_bytes().split_at_checked(shape.head)?;
         let (mid, tail) = rest.split_at_checked(shape.mid)?;
         let b = src.as_bytes();
@@ -233,73 +238,50 @@ impl Accumulator {
         if !same(b.get(close..after)?, mid) {
             return None;
         }
-        let (first, at, start) = (shape.first, shape.at, head.len());
-        let mut m = None;
-        if !shape.exact || !same(b.get(after..)?, tail) {
-            if !shape.open {
-                return None;
-            }
-            // Added before the content: should the full path take over, adding them again
-            // changes nothing (each member sets a value). The text is out of `self` meanwhile.
-            let text = core::mem::take(&mut self.shape.text);
-            let mut members = Members::default();
-            let head = text.as_bytes().get(..start).unwrap_or_default();
-            let read = self.trailer(src, after, head, Some(&mut members));
-            self.shape.text = text;
-            read?;
-            self.shape.exact = false;
-            m = Some(members);
-        }
+        let content = src.get(head.len()..close)?;
+        let (first, at, array) = (shape.first, shape.at, shape.array);
+        let exact = shape.exact && same(b.get(after..)?, tail);
         #[cfg(test)]
         {
             self.shape.taken += 1;
         }
-        let content = src.get(start..close)?;
         // Only the full path adds choices, so the place is still that choice's.
         if let Some(joined) = self.choices.get_mut(at).and_then(|c| c.content.as_mut()) {
             joined.push_str(content);
         }
         let delta = first.then_some(JsonStr(content));
-        Some(match m {
-            None => ChunkRead {
+        if exact {
+            return Some(Ok(ChunkRead {
                 delta,
                 error: None,
                 message: None,
-            },
-            Some(mut m) => {
-                m.read.delta = delta;
-                m.finish()
-            }
-        })
-    }
-
-    /// The members after `choices`, from byte `at` of `src` to the end, checked and, with `m`,
-    /// added. `None` when one is not valid JSON, or could undo what the shape assumes: its key
-    /// has an escape, or appears (quoted) in `head`, the text before the content, which has no
-    /// escape. So no member before `choices` is ever set again by one after it, and a chunk
-    /// that only differs after `choices` changes nothing that the shortcut skips.
-    fn trailer<'a>(
-        &mut self,
-        src: &'a str,
-        at: usize,
-        head: &[u8],
-        mut m: Option<&mut Members<'a>>,
-    ) -> Option<()> {
-        let mut c = Cursor::at(src, at);
-        let mut probe = Probe::default();
-        while let Some(k) = c.next_key(false).ok()? {
-            let start = (k.raw().as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
-            let quoted = src.get(start.wrapping_sub(1)..start + k.raw().len() + 1)?;
-            if escaped(k.raw().as_bytes()) || crate::error::find(head, quoted.as_bytes()).is_some()
-            {
-                return None;
-            }
-            match m.as_deref_mut() {
-                Some(m) => self.member(k, &mut c, src, m, &mut probe).ok()?,
-                None => drop(c.skip().ok()?),
-            }
+            }));
         }
-        c.end().ok()
+        // The bytes after `choices` differ: the members are read as on the full path, all but
+        // that array (its content was just added). Nothing before the content can fail.
+        self.shape.exact = false;
+        let mut m = Members::default();
+        let mut probe = Probe::default();
+        let mut c = Cursor::new(src);
+        c.enter_object();
+        let mut first_key = true;
+        let read = (|| {
+            while let Some(k) = c.next_key(first_key)? {
+                first_key = false;
+                if c.pos() == array {
+                    m.read.delta = delta;
+                    c = Cursor::at(src, after);
+                } else {
+                    self.member(k, &mut c, src, &mut m, &mut probe)?;
+                }
+            }
+            c.end()
+        })();
+        if probe.items > 0 {
+            // Another `choices` may have moved the choice: no shape any more.
+            self.shape.text.clear();
+        }
+        Some(read.map(|()| m.finish()))
     }
 
     fn add_full<'a>(
@@ -339,11 +321,12 @@ impl Accumulator {
                 "choices" => {
                     // After the content's `choices`, another one would change the delta.
                     probe.other |= probe.content.is_some();
+                    let array = c.pos();
                     if c.enter_array() {
                         let items = probe.items;
                         m.read.delta = self.add_choices(c, src, probe)?;
                         if probe.items > items {
-                            probe.after = c.pos();
+                            (probe.array, probe.after) = (array, c.pos());
                         }
                     } else {
                         c.skip()?;
@@ -539,11 +522,6 @@ impl Accumulator {
         debug_assert!(o.capacity() == cap, "the size estimate was too small");
         Some(o)
     }
-}
-
-/// True when a JSON text has an escape (or any backslash).
-fn escaped(text: &[u8]) -> bool {
-    text.contains(&b'\\')
 }
 
 /// `a == b`, eight bytes at a time (the shape check compares a few hundred bytes per chunk).
@@ -1014,6 +992,10 @@ mod shape_tests {
             r#"{"usage":null,"choices":[{"delta":{"content":""#,
             r#""}}]@}"#,
         ),
+        (
+            r#"{"choices":[{"index":2,"delta":{"content":""#,
+            r#""}}]@}"#,
+        ),
     ];
 
     /// Shape number `r` (one in three closed, the others open) with trailer number `t` put in.
@@ -1040,6 +1022,7 @@ mod shape_tests {
         r#","usage":null"#,
         r#","choices":[]"#,
         r#","choices":[{"delta":{"content":"c"}}]"#,
+        r#","choices":[{"index":1,"delta":{"content":"t"}}]"#,
         r#","error":{"message":"e"}"#,
         r#","status":"error","message":"m""#,
         r#","message":"m""#,
