@@ -191,14 +191,15 @@ mod global {
     use core::alloc::{GlobalAlloc, Layout};
     use core::cell::UnsafeCell;
 
-    /// Grows the memory by at least `bytes`, and by at least a quarter of its size (1 to 16 MiB):
-    /// each `memory.grow` makes the engine replace the memory's ArrayBuffer and count the new
-    /// bytes, which can start a garbage collection, so many small steps cost seconds when a
-    /// thousand streams start at once (bench/RESULTS.md, concurrency). Pages that are never
-    /// written are not backed by real memory.
+    /// Grows the memory by `bytes`, and from 32 MiB on by at least an eighth of its size (at most
+    /// 16 MiB more): each `memory.grow` makes the engine replace the memory's ArrayBuffer and count
+    /// the new bytes, which can start a garbage collection, so growing to hundreds of MiB in small
+    /// steps cost seconds when a thousand streams start at once (DESIGN.md). Below 32 MiB a small
+    /// app's memory stays as small as it can be.
     fn grow(bytes: usize) -> Option<(usize, usize)> {
         let now = core::arch::wasm32::memory_size(0);
-        let pages = bytes.div_ceil(65_536).max((now / 4).clamp(16, 256));
+        let step = if now < 512 { 0 } else { (now / 8).min(256) };
+        let pages = bytes.div_ceil(65_536).max(step);
         let old = core::arch::wasm32::memory_grow(0, pages);
         (old != usize::MAX).then_some((old * 65_536, (old + pages) * 65_536))
     }
