@@ -1,9 +1,9 @@
 // The I/O driver of chatCompletion: fetch, timers, abort and body reads. Every decision is made
 // in Rust (request and options checks, error mapping, retry policy, stream decoding); this file
 // only waits. Why the waiting is not a Rust future: DESIGN.md ("I/O in a JS driver").
-import { prepare, httpError, connectionError, retryDelay, StreamCore } from './meingpt_wasm.js';
+import { prepare, httpError, connectionError, tooLargeError, retryDelay, StreamCore } from './meingpt_wasm.js';
 import { ChatCompletionStream } from './stream.js';
-import { APIError, APIUserAbortError } from './errors.js';
+import { APIError, APIUserAbortError, ResponseTooLargeError } from './errors.js';
 
 const MAX_TIMER = 2147483647;
 
@@ -34,13 +34,15 @@ export class Link {
 }
 
 export async function chatCompletion(request, options) {
-  const [url, headers, body, stream, timeoutMs, maxRetries, signal, fetchFn, key] = prepare(request, options);
+  const [url, headers, body, stream, timeoutMs, maxRetries, signal, fetchFn, key, follow, maxBytes] = prepare(request, options);
+  const call = { fetchFn: fetchFn ?? fetch, url, headers, body, stream, timeoutMs, signal, key, follow, maxBytes };
   for (let retry = 0; ; retry++) {
     try {
-      return await attempt(fetchFn ?? fetch, url, headers, body, stream, timeoutMs, signal, key);
+      return await attempt(call);
     } catch (e) {
       if (!(e instanceof APIError)) throw e;
-      const status = e instanceof APIUserAbortError ? 1 : (e.status ?? 0);
+      // 1: never retried (an abort, a body past maxResponseBytes)
+      const status = e instanceof APIUserAbortError || e instanceof ResponseTooLargeError ? 1 : (e.status ?? 0);
       const h = e.headers;
       const wait =
         retry < maxRetries && status !== 1
@@ -52,7 +54,7 @@ export async function chatCompletion(request, options) {
   }
 }
 
-async function attempt(fetchFn, url, headers, body, stream, timeoutMs, signal, key) {
+async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal, key, follow, maxBytes }) {
   if (signal?.aborted) throw connectionError(1, '', undefined, key);
   const link = new Link(signal);
   let kept = false;
@@ -61,11 +63,22 @@ async function attempt(fetchFn, url, headers, body, stream, timeoutMs, signal, k
     const fail = (e, what) => connectionError(link.why, what, e, key);
     let response;
     try {
-      response = await fetchFn(url, { method: 'POST', headers, body, signal: link.controller.signal });
+      response = await fetchFn(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: link.controller.signal,
+        redirect: follow ? 'follow' : 'manual',
+      });
     } catch (e) {
       throw fail(e, 'Connection error');
     }
     const status = response?.status;
+    // Not followed: a browser's opaque redirect (status 0), a 3xx, or a custom fetch that followed.
+    if (!follow && (response?.type === 'opaqueredirect' || (status >= 300 && status < 400) || response?.redirected === true)) {
+      response.body?.cancel?.().catch?.(() => {});
+      throw httpError(status >= 300 && status < 400 ? status : 0, '', response.headers, key);
+    }
     if (!(status >= 100 && status <= 999)) throw connectionError(0, 'fetch did not return a Response', undefined, key);
     const ok = status >= 200 && status < 300;
     if (ok && stream) {
@@ -73,12 +86,13 @@ async function attempt(fetchFn, url, headers, body, stream, timeoutMs, signal, k
       if (!reader) throw connectionError(0, 'the streamed response has no readable body', undefined, key);
       link.disarm();
       kept = true;
-      return new ChatCompletionStream(new StreamCore(status, key), reader, link, timeoutMs);
+      return new ChatCompletionStream(new StreamCore(status, key, maxBytes), reader, link, timeoutMs);
     }
     let text;
     try {
-      text = await response.text();
+      text = await readText(response, maxBytes);
     } catch (e) {
+      if (e === TOO_LARGE) throw tooLargeError(status, maxBytes);
       throw fail(e, 'the response body broke off');
     }
     if (ok) {
@@ -91,6 +105,33 @@ async function attempt(fetchFn, url, headers, body, stream, timeoutMs, signal, k
     throw httpError(status, text, response.headers, key);
   } finally {
     if (!kept) link.close();
+  }
+}
+
+const TOO_LARGE = {};
+
+/** The body as text, read no further than `max` bytes (past that it rejects with TOO_LARGE). */
+async function readText(response, max) {
+  const length = Number(response.headers?.get?.('content-length'));
+  const reader = length > max ? undefined : response.body?.getReader?.();
+  if (!reader) {
+    if (length > max) {
+      response.body?.cancel?.().catch?.(() => {});
+      throw TOO_LARGE;
+    }
+    return response.text(); // a Response-like object of a custom fetch
+  }
+  const decoder = new TextDecoder();
+  let text = '';
+  for (let n = 0; ; ) {
+    const r = await reader.read();
+    if (r.done) return text + decoder.decode();
+    n += r.value.byteLength;
+    if (n > max) {
+      reader.cancel().catch(() => {});
+      throw TOO_LARGE;
+    }
+    text += decoder.decode(r.value, { stream: true });
   }
 }
 

@@ -40,6 +40,9 @@ export class SchemaValidationError extends MeinGPTError {}
 /** `runTools()`: the model still asked for tools after `maxSteps` calls; `messages` so far. */
 export class MaxStepsExceededError extends MeinGPTError {}
 
+/** The response (a stream included) grew past `maxResponseBytes`; never retried. */
+export class ResponseTooLargeError extends APIError {}
+
 /** The network failed or the body broke off. */
 export class APIConnectionError extends APIError {
   constructor(message, options) {
@@ -47,7 +50,7 @@ export class APIConnectionError extends APIError {
   }
 }
 
-/** `timeoutMs` passed with no response, or with no data between two reads of a stream. */
+/** `timeoutMs` passed with no response, or with no event between two events of a stream. */
 export class APIConnectionTimeoutError extends APIConnectionError {}
 
 /** The caller aborted. */
@@ -65,6 +68,7 @@ const byName = {
   UnprocessableEntityError,
   RateLimitError,
   InternalServerError,
+  ResponseTooLargeError,
   APIError,
 };
 

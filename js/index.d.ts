@@ -96,15 +96,33 @@ export interface ChatCompletionNonStreamingRequest extends ChatCompletionRequest
 export interface ChatCompletionOptions {
   /** Sent as `Authorization: Bearer <apiKey>`; may be omitted for a proxy that adds it. */
   apiKey?: string;
-  /** Default `https://app.meingpt.com/api/openai/v1`; the request goes to `${baseUrl}/chat/completions`. */
+  /**
+   * Default `https://app.meingpt.com/api/openai/v1`. Parsed as a URL: the request goes to its path
+   * plus `/chat/completions`, its query kept. A fragment, userinfo, a protocol-relative or a
+   * non-http(s) URL is a `ValidationError` (`param` `baseUrl`). A path starting with `/` (a
+   * same-origin proxy) is allowed.
+   */
   baseUrl?: string;
   /** Alias of `baseUrl`, as OpenAI's own clients spell it. */
   baseURL?: string;
   signal?: AbortSignal;
-  /** Per attempt, and the longest wait between two reads of a stream. Default 600000. */
+  /**
+   * Per attempt, the longest wait for the response; for a stream, also the longest time without
+   * an event (comments and keep-alive bytes do not count). Default 600000.
+   */
   timeoutMs?: number;
   /** Extra attempts after a connection error, a timeout, 408, 409, 429 or >= 500. Default 2. */
   maxRetries?: number;
+  /**
+   * Follow 3xx redirects. Default false: a redirect is an `APIError` naming it, so the
+   * conversation never goes to an origin the caller did not name.
+   */
+  followRedirects?: boolean;
+  /**
+   * Largest response body accepted, streams included (bytes). Default 67108864 (64 MiB). Past it
+   * the call fails with `ResponseTooLargeError` and is not retried.
+   */
+  maxResponseBytes?: number;
   /** Extra request headers; they override the defaults. */
   headers?: HeadersInit;
   /** A custom fetch, called as `fetch(url, init)`. */
@@ -213,8 +231,10 @@ export declare class ChatCompletionStream implements AsyncIterable<ChatCompletio
 
 export interface RehydrateOptions {
   signal?: AbortSignal;
-  /** The longest wait for data between two reads. Default 600000. */
+  /** The longest wait for an event (comments and keep-alive bytes do not count). Default 600000. */
   timeoutMs?: number;
+  /** Largest body accepted (bytes). Default 67108864 (64 MiB). */
+  maxResponseBytes?: number;
 }
 
 // ---------- Calls ----------
@@ -357,11 +377,15 @@ export declare class RateLimitError extends APIError {
 export declare class InternalServerError extends APIError {
   readonly status: number;
 }
+/** The response (a stream included) grew past `maxResponseBytes`; never retried. */
+export declare class ResponseTooLargeError extends APIError {
+  readonly status: number;
+}
 /** The network failed or the body broke off. */
 export declare class APIConnectionError extends APIError {
   readonly status: undefined;
 }
-/** `timeoutMs` passed with no response, or with no data between two reads of a stream. */
+/** `timeoutMs` passed with no response, or with no event between two events of a stream. */
 export declare class APIConnectionTimeoutError extends APIConnectionError {}
 /** The caller aborted. */
 export declare class APIUserAbortError extends APIError {

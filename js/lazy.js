@@ -12,6 +12,11 @@ import { ChatCompletionStream, setLoad } from './stream.js';
 
 const failure = (cause) => new APIConnectionError('The WebAssembly instance failed; the next call starts a new one.', { cause });
 
+// Wasm memory never shrinks: once the live instance's memory passed this mark (a huge answer was
+// streamed through it), the next call gets a fresh instance, and the old one's memory goes with
+// its last stream. Far above what ordinary calls use (a few MiB).
+const HIGH_WATER = 64 * 1024 * 1024;
+
 let module; // the compiled module, once loaded
 let live; // the live glue
 let ready;
@@ -51,6 +56,11 @@ function use(glue) {
   useGlue(glue);
 }
 
+/** A fresh instance for the next calls when the live one has grown past HIGH_WATER. */
+function recycle() {
+  if (module && live?.memory?.buffer.byteLength > HIGH_WATER) replace();
+}
+
 function replace() {
   try {
     const glue = fresh();
@@ -73,14 +83,18 @@ export function lazy(load) {
       ready = undefined;
       throw e;
     }));
-  setLoad(init); // for ChatCompletionStream.fromReadableStream; exported from here so bundlers keep it
+  setLoad(init, recycle); // for ChatCompletionStream.fromReadableStream; exported from here so bundlers keep it
   return {
     init,
     chatCompletion: async (request, options) => {
       await init();
       // `return await`: workerd reports an unhandled rejection when an async function returns a
       // rejected promise (adopted a microtask later), even though the caller handles it.
-      return await toolsFallback(send, request, options);
+      try {
+        return await toolsFallback(send, request, options);
+      } finally {
+        recycle();
+      }
     },
     validateRequest: async (request) => {
       await init();

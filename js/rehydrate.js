@@ -23,7 +23,7 @@ export async function rehydrate(load, body, response, options) {
   if (signal?.aborted) throw connectionError(1, '', undefined, '');
   const link = new Link(signal);
   const reader = framed(body.getReader(), link.controller.signal);
-  return new ChatCompletionStream(new StreamCore(status, ''), reader, link, options?.timeoutMs ?? 600000);
+  return new ChatCompletionStream(new StreamCore(status, '', options?.maxResponseBytes), reader, link, options?.timeoutMs ?? 600000);
 }
 
 /**

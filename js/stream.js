@@ -11,8 +11,10 @@ const NDJSON = 4;
 const DONE = 'data: [DONE]\n\n';
 
 let load; // the runtime entry's wasm loader (lazy.js sets it), for streams made from a body
-export const setLoad = (l) => {
+let recycle; // lazy.js: swaps in a fresh instance once the live one's memory passed its mark
+export const setLoad = (l, r) => {
   load = l;
+  recycle = r;
 };
 const rehydrate = (...args) => import('./rehydrate.js').then((m) => m.rehydrate(load, ...args));
 
@@ -87,6 +89,7 @@ export class ChatCompletionStream {
   // someone asks for it: it can be as large as the whole answer.
   #finish() {
     this.#ended = true;
+    recycle?.();
     if (this.#wanted) {
       try {
         if (this.#failure) throw this.#failure;
@@ -97,9 +100,15 @@ export class ChatCompletionStream {
     }
   }
 
-  /** The next batch for `mode`, or undefined at the end. */
+  /**
+   * The next batch for `mode`, or undefined at the end. The idle timer runs while this waits for
+   * the body and restarts only when a read completes an event: comments and keep-alive bytes do
+   * not keep a stream alive (the consumer's own time between batches is not counted).
+   */
   async #next(mode) {
     const core = this.#core;
+    const link = this.#link;
+    let armed = false;
     try {
       for (;;) {
         const batch = core.take(mode);
@@ -110,21 +119,23 @@ export class ChatCompletionStream {
           }
           return batch;
         }
+        if (!armed) {
+          link.arm(this.#idleMs);
+          armed = true;
+        }
         let r;
-        this.#link.arm(this.#idleMs);
         try {
           r = await this.#reader.read();
         } catch (e) {
-          core.fail(this.#link.why, e);
+          core.fail(link.why, e);
           continue;
-        } finally {
-          this.#link.disarm();
         }
         if (r.done) core.end(mode);
         else if (!(r.value instanceof Uint8Array)) core.fail(0, 'the response body yielded something that is not bytes');
         else {
-          const stop = core.feed(r.value, mode);
-          if (stop) this.#close(stop === 1);
+          const fed = core.feed(r.value, mode);
+          if (fed & 4) link.arm(this.#idleMs); // an event: the idle clock starts again
+          if (fed & 3) this.#close((fed & 3) === 1);
         }
       }
     } catch (e) {
@@ -132,6 +143,8 @@ export class ChatCompletionStream {
       this.#close();
       this.#finish();
       throw e;
+    } finally {
+      link.disarm();
     }
   }
 

@@ -14,7 +14,7 @@ const RA0 = { 'x-simulator-retry-after': '0' };
 
 /**
  * name; stream and read ('iterate' | 'sse' | 'text' | 'final'); fault (x-simulator-fault); headers;
- * options; expect (one outcome, or an array: that many calls in a row); requests (how many reached
+ * options (or a function of env giving them: a custom fetch that needs the key); expect (one outcome, or an array: that many calls in a row); requests (how many reached
  * the server, all calls together); maxMs (an outcome must come sooner: the fault itself lasts longer).
  */
 export const FAULT_CASES = [
@@ -63,6 +63,21 @@ export const FAULT_CASES = [
   { name: 'a server that echoes the key', fault: 'echo-key', expect: ERR('AuthenticationError', 401, { message: '^Incorrect API key provided: ' }) },
   { name: 'a server that echoes the key inside a stream', stream: S, fault: 'echo-key', expect: ERR('APIError', undefined, { items: 0, message: '^Incorrect API key provided: ' }) },
   { name: 'no [DONE], clean end', stream: S, read: 'final', fault: 'no-done', expect: OK() },
+  // Issue 12: the key hides in places the plain redaction did not look (escaped in JSON, a header,
+  // a cause, a key given only as an Authorization header, a key in the baseUrl query).
+  { name: 'a 401 whose JSON escapes the key (\\u0073k-...)', options: (env) => ({ fetch: async () => new Response(`{"status":"error","message":"Incorrect API key provided: \\u00${env.apiKey.charCodeAt(0).toString(16)}${env.apiKey.slice(1).replace('-', '\\u002d')}"}`, { status: 401, headers: { 'content-type': 'application/json' } }) }), expect: ERR('AuthenticationError', 401, { message: '^Incorrect API key provided: ' }) },
+  { name: 'a server that echoes the key in a response header', options: (env) => ({ fetch: async () => new Response('{"status":"error","message":"no"}', { status: 401, headers: { 'x-echo': `Bearer ${env.apiKey}` } }) }), expect: ERR('AuthenticationError', 401) },
+  { name: 'a custom fetch that throws the Authorization value', options: () => ({ fetch: async (url, init) => { throw new TypeError(`boom ${new Headers(init.headers).get('authorization')}`); } }), expect: ERR('APIConnectionError', null) },
+  { name: 'the key only as headers.Authorization, echoed by the server', fault: 'echo-key', options: (env) => ({ apiKey: undefined, headers: { authorization: `Bearer ${env.apiKey}` } }), expect: ERR('AuthenticationError', 401, { message: '^Incorrect API key provided: ' }) },
+  { name: 'the key in the baseUrl query, the connection refused', options: (env) => ({ baseUrl: `http://127.0.0.1:9/v1?key=${env.apiKey}`, fetch: async (url) => { throw new TypeError(`Failed to fetch ${url}`); } }), expect: ERR('APIConnectionError', null) },
+  // Issue 12: comment lines are no events: the idle timer fires although bytes keep coming.
+  {
+    name: 'a stream that sends only comments after its first chunk',
+    stream: S,
+    options: () => ({ fetch: async (url, init) => commentsOnly(init.signal), timeoutMs: 600 }),
+    expect: ERR('APIConnectionTimeoutError', null, { items: 1 }),
+    maxMs: 4000,
+  },
   // Not faults of the server, but errors of the remaining classes, for the key-safety checks.
   { name: 'a refused request (ValidationError)', request: { temperature: 9 }, expect: ERR('ValidationError', null), requests: 0 },
   { name: 'abort while waiting for the response', fault: 'slow-first-byte:8000', abortAfterMs: 300, expect: ERR('APIUserAbortError', null), maxMs: 6000, requests: 1 },
@@ -198,11 +213,43 @@ async function readStream(stream, read, out) {
   }
 }
 
+/** A streamed 200 whose body sends one chunk, then only `:` comment lines every 100 ms (at most 8 s). */
+function commentsOnly(signal) {
+  const enc = new TextEncoder();
+  let timer;
+  let n = 0;
+  const body = new ReadableStream({
+    start(c) {
+      c.enqueue(enc.encode('data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n'));
+      // As a real fetch body: an abort of the request fails the read.
+      signal?.addEventListener('abort', () => {
+        clearInterval(timer);
+        try {
+          c.error(signal.reason);
+        } catch {
+          // already closed or cancelled
+        }
+      });
+      timer = setInterval(() => {
+        if ((n += 1) > 80) {
+          clearInterval(timer);
+          c.close();
+        } else c.enqueue(enc.encode(':\n'));
+      }, 100);
+    },
+    cancel() {
+      clearInterval(timer);
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+}
+
 /** One call of a case: { ok, items, text, error, final, ms }. */
 async function callOnce(api, c, env) {
   const t0 = Date.now();
-  const headers = { 'x-test-id': env.id, ...(c.fault ? { 'x-simulator-fault': c.fault } : {}), ...c.headers };
-  const options = { apiKey: env.apiKey, baseUrl: env.baseUrl, maxRetries: 0, timeoutMs: 5000, ...c.options, headers };
+  const extra = typeof c.options === 'function' ? c.options(env) : c.options;
+  const headers = { 'x-test-id': env.id, ...(c.fault ? { 'x-simulator-fault': c.fault } : {}), ...c.headers, ...extra?.headers };
+  const options = { apiKey: env.apiKey, baseUrl: env.baseUrl, maxRetries: 0, timeoutMs: 5000, ...extra, headers };
   if (c.abortAfterMs) options.signal = AbortSignal.timeout(c.abortAfterMs);
   const out = { ok: false, items: 0, text: '', error: null, final: null };
   let stream;

@@ -31,11 +31,13 @@ pub mod error;
 pub mod heap;
 pub mod json;
 pub mod num;
+pub mod redact;
 pub mod retry;
 pub mod schema;
 pub mod sse;
 pub mod stream;
 pub mod types;
+pub mod url;
 pub mod validate;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "schema-wasm")))]

@@ -23,7 +23,8 @@ pub fn is_retryable(e: &Error) -> bool {
     match e {
         Error::Connection { .. } | Error::Timeout => true,
         Error::Api { status, .. } => is_retryable_status(*status),
-        Error::Validation { .. } | Error::UserAbort => false,
+        // A body past maxResponseBytes would be as large again.
+        Error::Validation { .. } | Error::UserAbort | Error::TooLarge { .. } => false,
     }
 }
 
@@ -154,6 +155,7 @@ mod tests {
             message: "x".into()
         }));
         assert!(!is_retryable(&Error::UserAbort));
+        assert!(!is_retryable(&Error::too_large(503, 10.0)));
         assert!(!is_retryable(&Error::validation("a", "b")));
     }
 

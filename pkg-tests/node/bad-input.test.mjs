@@ -183,8 +183,8 @@ const optionCases = [
   ['a header value with a newline', { headers: { 'x-inject': 'a\r\nx-evil: 1' } }, 'options.headers'],
   ['apiKey a number', { apiKey: 42 }, 'options.apiKey'],
   ['apiKey with a newline', { apiKey: 'sk-a\r\nx-evil: 1' }, 'options.apiKey'],
-  ["baseUrl 'ftp://host'", { baseUrl: 'ftp://host/v1' }, 'options.baseUrl'],
-  ['baseUrl 12', { baseUrl: 12 }, 'options.baseUrl'],
+  ["baseUrl 'ftp://host'", { baseUrl: 'ftp://host/v1' }, 'baseUrl'],
+  ['baseUrl 12', { baseUrl: 12 }, 'baseUrl'],
 ];
 for (const [name, options, param] of optionCases) {
   badCase(`caller: ${name} → ValidationError`, async () => {

@@ -537,7 +537,7 @@ test('memory stays flat: 100 MB streamed through each way of reading', { timeout
     textStream: async (s) => drain(s.textStream()),
   };
   const run = async (n, read) => {
-    const s = await chatCompletion(req({ stream: true }), { apiKey: KEY, fetch: fakeFetch(() => response(body(n))), maxRetries: 0 });
+    const s = await chatCompletion(req({ stream: true }), { apiKey: KEY, fetch: fakeFetch(() => response(body(n))), maxRetries: 0, maxResponseBytes: 2 ** 30 });
     await read(s);
     return s.finalCompletion();
   };

@@ -47,10 +47,14 @@ impl From<Error> for Failure {
 impl Failure {
     /// The JS error object.
     pub fn into_js(self) -> JsValue {
-        let (status, param) = match &self.error {
-            Error::Api { status, .. } => (JsValue::from(*status), JsValue::UNDEFINED),
-            Error::Validation { param, .. } => (JsValue::UNDEFINED, JsValue::from_str(param)),
-            _ => (JsValue::UNDEFINED, JsValue::UNDEFINED),
+        let status = match self.error.status() {
+            // 0: a status the runtime hid (a browser's opaque redirect).
+            Some(s) if s != 0 => JsValue::from(s),
+            _ => JsValue::UNDEFINED,
+        };
+        let param = match &self.error {
+            Error::Validation { param, .. } => JsValue::from_str(param),
+            _ => JsValue::UNDEFINED,
         };
         make_error(
             self.error.class_name(),

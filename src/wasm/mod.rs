@@ -6,6 +6,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+mod clean;
 mod errors;
 mod options;
 mod stream;
@@ -13,14 +14,17 @@ mod trap;
 
 use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::error::{self, Error};
-use crate::{retry, validate};
+use crate::{redact, retry, validate};
 use errors::{to_js, Failure};
 pub use stream::StreamCore;
 
 /// Checks a request and its options and returns what the driver needs for the calls:
-/// `[url, headers, body, stream, timeoutMs, maxRetries, signal, fetch, apiKey]`.
+/// `[url, headers, body, stream, timeoutMs, maxRetries, signal, fetch, secrets, followRedirects,
+/// maxResponseBytes]` (`secrets`: what the errors of this call must never show, passed back to
+/// the error functions below as it is).
 #[wasm_bindgen]
 pub fn prepare(request: JsValue, options: JsValue) -> Result<Array, JsValue> {
     let (text, checked) = body(&request).map_err(to_js)?;
@@ -35,7 +39,9 @@ pub fn prepare(request: JsValue, options: JsValue) -> Result<Array, JsValue> {
         JsValue::from_f64(f64::from(o.max_retries)),
         o.signal.map_or(JsValue::UNDEFINED, JsValue::from),
         o.fetch.map_or(JsValue::UNDEFINED, JsValue::from),
-        JsValue::from_str(&o.api_key),
+        JsValue::from_str(&o.secrets),
+        JsValue::from_bool(o.follow_redirects),
+        JsValue::from_f64(o.max_response_bytes),
     ] {
         plan.push(&v);
     }
@@ -66,39 +72,69 @@ fn body(request: &JsValue) -> Result<(String, validate::Checked), Error> {
     Ok((text, checked))
 }
 
-/// The error for a response: an HTTP error status with its body text, or (for a 2xx status) a
-/// body that is not JSON. The key is redacted from the message and the body.
+/// The error for a response: an HTTP error status with its body text, a redirect that was not
+/// followed (a 3xx, or 0 where the runtime hides the status: a browser's opaque redirect), or
+/// (for a 2xx status) a body that is not JSON. The secrets are redacted from the message, the
+/// body (decoded: a key escaped in JSON is still found) and the headers.
 #[wasm_bindgen(js_name = httpError)]
-pub fn http_error(status: u16, text: String, headers: JsValue, api_key: &str) -> JsValue {
-    let text = error::redact(text, api_key);
-    let error = if (200..300).contains(&status) {
-        let mut message = String::from("the response body is not JSON (HTTP ");
-        error::push_u32(&mut message, u32::from(status));
-        message.push(')');
-        Error::Api { status, message }
-    } else {
-        error::from_status(status, &text, api_key)
+pub fn http_error(status: u16, text: String, headers: JsValue, secrets: &str) -> JsValue {
+    let text = redact::redact_json(text, secrets);
+    let error = match status {
+        200..=299 => {
+            let mut message = String::from("the response body is not JSON (HTTP ");
+            error::push_u32(&mut message, u32::from(status));
+            message.push(')');
+            Error::Api { status, message }
+        }
+        0 | 300..=399 => redirect(status, &headers),
+        _ => error::from_status(status, &text, secrets),
     };
     let body = JSON::parse(&text).unwrap_or_else(|_| JsValue::from_str(&text));
     Failure {
-        error,
+        error: error.redacted(secrets),
         body,
-        headers,
+        headers: clean::headers(headers, secrets),
         cause: JsValue::UNDEFINED,
     }
     .into_js()
 }
 
+/// A redirect that was not followed, naming where it pointed.
+fn redirect(status: u16, headers: &JsValue) -> Error {
+    let mut message = String::from("the server answered with a redirect");
+    if status != 0 {
+        message.push_str(" (HTTP ");
+        error::push_u32(&mut message, u32::from(status));
+        message.push(')');
+    }
+    let location = headers
+        .dyn_ref::<web_sys::Headers>()
+        .and_then(|h| h.get("location").ok().flatten());
+    if let Some(to) = location {
+        message.push_str(" to ");
+        message.push_str(&to);
+    }
+    message.push_str(", not followed (it would send the conversation elsewhere): use the final URL as baseUrl, or set followRedirects: true");
+    Error::Api { status, message }
+}
+
+/// The error for a response body that passed `maxResponseBytes` (`limit`).
+#[wasm_bindgen(js_name = tooLargeError)]
+pub fn too_large_error(status: u16, limit: f64) -> JsValue {
+    to_js(Error::too_large(status, limit))
+}
+
 /// The error for a failed fetch or body read. `why`: 1 the caller aborted, 2 the timeout fired,
-/// else a connection error saying `what` and the runtime's message.
+/// else a connection error saying `what` and the runtime's message. The cause is kept, or
+/// replaced by a redacted copy when it shows a secret.
 #[wasm_bindgen(js_name = connectionError)]
-pub fn connection_error(why: u8, what: &str, cause: JsValue, api_key: &str) -> JsValue {
-    let error = failure(why, what, &cause).redacted(api_key);
+pub fn connection_error(why: u8, what: &str, cause: JsValue, secrets: &str) -> JsValue {
+    let error = failure(why, what, &cause).redacted(secrets);
     Failure {
         error,
         body: JsValue::UNDEFINED,
         headers: JsValue::UNDEFINED,
-        cause,
+        cause: clean::cause(cause, secrets),
     }
     .into_js()
 }

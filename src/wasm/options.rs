@@ -9,16 +9,20 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, Headers};
 
 use crate::error::Error;
+use crate::{redact, url};
 
 /// Where meinGPT's OpenAI-compatible API lives.
 pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
 const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
 const DEFAULT_MAX_RETRIES: u32 = 2;
+/// Default `maxResponseBytes`: far above any real answer, far below what would hurt a process.
+pub const DEFAULT_MAX_RESPONSE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 
 /// Checked options of one call.
 pub struct Options {
-    /// The API key ("" when none was given).
-    pub api_key: String,
+    /// The call's secrets, kept out of every error: the API key and the token of the
+    /// `Authorization` header actually sent (see [`redact::secrets`]).
+    pub secrets: String,
     /// `${baseUrl}/chat/completions`
     pub url: String,
     /// The caller's abort signal.
@@ -31,6 +35,11 @@ pub struct Options {
     pub headers: Headers,
     /// The caller's fetch, if any.
     pub fetch: Option<Function>,
+    /// Follow 3xx answers (off: a redirect is an `APIError`, so the conversation never goes to
+    /// an origin the caller did not name).
+    pub follow_redirects: bool,
+    /// Largest response body accepted, streams included.
+    pub max_response_bytes: f64,
 }
 
 fn get(o: &JsValue, key: &str) -> JsValue {
@@ -68,20 +77,16 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
     if base.is_undefined() {
         base = opt("baseURL");
     }
-    let base = match base {
-        b if b.is_undefined() || b.is_null() => DEFAULT_BASE_URL.to_string(),
+    let url = match base {
+        b if b.is_undefined() || b.is_null() => {
+            url::endpoint(DEFAULT_BASE_URL, "/chat/completions")
+        }
         b => b
             .as_string()
-            .filter(|s| s.starts_with("http://") || s.starts_with("https://") || s.starts_with('/'))
-            .ok_or_else(|| {
-                bad(
-                    "options.baseUrl",
-                    "baseUrl must be an http(s) URL such as https://app.meingpt.com/api/openai/v1",
-                )
-            })?,
-    };
-    let mut url = String::from(base.trim_end_matches('/'));
-    url.push_str("/chat/completions");
+            .ok_or(url::NOT_HTTP)
+            .and_then(|b| url::endpoint(&b, "/chat/completions")),
+    }
+    .map_err(|m| bad("baseUrl", m))?;
 
     let signal = match opt("signal") {
         s if s.is_undefined() || s.is_null() => None,
@@ -122,15 +127,42 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
                 .map_err(|_| bad("options.fetch", "fetch must be a function"))?,
         ),
     };
+    let follow_redirects = match opt("followRedirects") {
+        f if f.is_undefined() || f.is_null() => false,
+        f => f.as_bool().ok_or_else(|| {
+            bad(
+                "options.followRedirects",
+                "followRedirects must be true or false",
+            )
+        })?,
+    };
+    let max_response_bytes = match opt("maxResponseBytes") {
+        m if m.is_undefined() => DEFAULT_MAX_RESPONSE_BYTES,
+        m => m
+            .as_f64()
+            .filter(|m| (1.0..=f64::from(u32::MAX)).contains(m) && f64::from(*m as u32) == *m)
+            .ok_or_else(|| {
+                bad(
+                    "options.maxResponseBytes",
+                    "maxResponseBytes must be a whole number of bytes from 1 to 4294967295",
+                )
+            })?,
+    };
     let headers = headers(&opt("headers"), &api_key, stream)?;
+    let secrets = redact::secrets(
+        &api_key,
+        headers.get("authorization").ok().flatten().as_deref(),
+    );
     Ok(Options {
-        api_key,
+        secrets,
         url,
         signal,
         timeout_ms,
         max_retries,
         headers,
         fetch,
+        follow_redirects,
+        max_response_bytes,
     })
 }
 

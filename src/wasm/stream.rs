@@ -49,6 +49,11 @@ impl Mode {
 pub struct StreamCore {
     status: u16,
     api_key: String,
+    /// Bytes of the body so far, and the most accepted (`maxResponseBytes`).
+    received: f64,
+    max_bytes: f64,
+    /// Whether the last feed completed at least one event (the idle timer counts events).
+    evented: bool,
     decoder: SseDecoder,
     acc: Accumulator,
     /// What the reads since the last batch completed, in the current mode's shape.
@@ -62,12 +67,20 @@ pub struct StreamCore {
 
 #[wasm_bindgen]
 impl StreamCore {
-    /// A stream whose response had HTTP `status`; `api_key` is kept out of its errors.
+    /// A stream whose response had HTTP `status`; `secrets` are kept out of its errors; a body
+    /// larger than `max_bytes` fails it (not a positive number: the default of `maxResponseBytes`).
     #[wasm_bindgen(constructor)]
-    pub fn new(status: u16, api_key: String) -> StreamCore {
+    pub fn new(status: u16, secrets: String, max_bytes: f64) -> StreamCore {
         StreamCore {
             status,
-            api_key,
+            api_key: secrets,
+            received: 0.0,
+            max_bytes: if max_bytes >= 1.0 {
+                max_bytes
+            } else {
+                super::options::DEFAULT_MAX_RESPONSE_BYTES
+            },
+            evented: false,
             decoder: SseDecoder::new(MAX_EVENT_BYTES),
             acc: Accumulator::new(),
             out: String::new(),
@@ -97,16 +110,27 @@ impl StreamCore {
     }
 
     /// Decodes one network read. Returns 0 to read on, 1 after `[DONE]` (what is left of the
-    /// body is only read to its end, so the connection can be reused), 2 to stop now (an error).
+    /// body is only read to its end, so the connection can be reused), 2 to stop now (an error);
+    /// plus 4 when the read completed at least one event (comments and keep-alive bytes do not),
+    /// which restarts the idle timer.
     pub fn feed(&mut self, bytes: &[u8], mode: u8) -> u8 {
+        self.evented = false;
         if !self.done {
-            self.decode(bytes, Mode::from_u8(mode));
+            self.received += bytes.len() as f64;
+            if self.received > self.max_bytes {
+                self.error = Some(Error::too_large(self.status, self.max_bytes));
+                self.done = true;
+            } else {
+                self.decode(bytes, Mode::from_u8(mode));
+            }
         }
-        match (self.done, &self.error) {
-            (false, _) => 0,
-            (true, None) => 1,
-            (true, Some(_)) => 2,
-        }
+        let events = if self.evented { 4 } else { 0 };
+        events
+            + match (self.done, &self.error) {
+                (false, _) => 0,
+                (true, None) => 1,
+                (true, Some(_)) => 2,
+            }
     }
 
     /// The body ended.
@@ -162,6 +186,7 @@ impl StreamCore {
             error,
             status,
             api_key,
+            evented,
             ..
         } = self;
         let mut stop = false;
@@ -169,6 +194,7 @@ impl StreamCore {
             if stop {
                 return;
             }
+            *evented = true;
             match read_event(ev.event, ev.data, *status, acc) {
                 Ok(None) => stop = true,
                 Ok(Some(delta)) => {
