@@ -170,7 +170,7 @@ describe('npm start with MEINGPT_API_KEY (a simulator as the real service)', () 
           res.on('data', (d) => {
             text += d;
           });
-          res.on('end', () => resolve({ status: res.statusCode, text }));
+          res.on('end', () => resolve({ status: res.statusCode, text, headers: res.headers }));
         });
         req.on('timeout', () => req.destroy(new Error('timeout')));
         req.on('error', reject);
@@ -231,6 +231,13 @@ describe('npm start with MEINGPT_API_KEY (a simulator as the real service)', () 
       for (const site of ['cross-site', 'same-site', 'CROSS-SITE', 'x']) cases.push(['POST', CHAT, { ...noOrigin, 'sec-fetch-site': site }]);
       cases.push(['POST', CHAT, { ...own(), 'sec-fetch-site': 'cross-site' }]);
       await refused(cases, 403);
+      // No CORS at all: a preflight from another origin gets no allow-origin, so the browser stops there.
+      const pre = await raw('OPTIONS', CHAT, { host: `127.0.0.1:${p}`, origin: `http://attacker.example:${p}`, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' });
+      assert.ok(pre.status >= 400, String(pre.status));
+      assert.equal(pre.headers['access-control-allow-origin'], undefined);
+      const ok = await raw('POST', CHAT, own());
+      assert.equal(ok.status, 200);
+      assert.equal(ok.headers['access-control-allow-origin'], undefined, 'not even on an allowed answer');
     });
 
     test('only application/json bodies: text/plain, forms and a missing type are refused', T, async () => {
