@@ -77,6 +77,21 @@ export function splitPieces(text, maxLen = 16) {
   return out;
 }
 
+/**
+ * The most stream pieces (events) of one content or one tool call's arguments: a 1 MiB echo of
+ * one-letter words would otherwise be 500 000 chunk objects built up front.
+ */
+export const MAX_PIECES = 4096;
+
+/** `pieces` joined into at most `max` runs of consecutive pieces (the same text; boundaries kept). */
+export function coalesce(pieces, max) {
+  if (pieces.length <= max) return pieces;
+  const per = Math.ceil(pieces.length / max);
+  const out = [];
+  for (let i = 0; i < pieces.length; i += per) out.push(pieces.slice(i, i + per).join(''));
+  return out;
+}
+
 /** Split a string into pieces of `size` code points (UTF-16 safe). */
 export function splitFixed(text, size = 7) {
   const cps = Array.from(text);
@@ -196,8 +211,12 @@ export function normalReply(userText, lang, bucket, withCitations) {
 // ---------------------------------------------------------------------------------------------
 // Values from JSON Schema (tool arguments and json_schema replies).
 
-function clone(v) {
-  return v === undefined ? null : JSON.parse(JSON.stringify(v));
+/** A copy of a `const` / `enum` value, paid for by its JSON length (repeating a big const is no way around the budget). */
+function cloneWithin(ctx, v) {
+  if (v === undefined) return null;
+  const json = JSON.stringify(v);
+  spendChars(ctx, json.length);
+  return JSON.parse(json);
 }
 
 function resolveRef(ref, root) {
@@ -236,39 +255,81 @@ function mergeSchemas(a, b) {
 const MAX_DEPTH = 24;
 
 /**
+ * What one reply may generate (json_schema content and all tool-call arguments together): a page can
+ * ask the simulator for anything (it answers CORS `*`), so no schema may make it build gigabytes.
+ * `chars`: characters of generated JSON; `nodes`: values generated plus schema keys merged.
+ * Over either, the request is refused with ReplyTooLarge (a 400), never answered with a partial value.
+ */
+export const GENERATION_LIMITS = Object.freeze({ chars: 1024 * 1024, nodes: 50000 });
+
+/** A reply over GENERATION_LIMITS (the simulator answers 400 with its message). */
+export class ReplyTooLarge extends Error {
+  constructor(message) {
+    super(message);
+    this.status = 400;
+  }
+}
+
+/** A fresh budget; one per completion, shared by the json_schema reply and every tool call's arguments. */
+export function generationBudget(limits = GENERATION_LIMITS) {
+  return { chars: limits.chars, nodes: limits.nodes, limits };
+}
+
+function spendNodes(ctx, n) {
+  ctx.budget.nodes -= n;
+  if (ctx.budget.nodes < 0) throw new ReplyTooLarge(`The generated JSON would need more than ${ctx.budget.limits.nodes} values (the simulator's limit): the schema asks for too much`);
+}
+
+function spendChars(ctx, n) {
+  ctx.budget.chars -= n;
+  if (ctx.budget.chars < 0) throw new ReplyTooLarge(`The generated JSON would be longer than ${ctx.budget.limits.chars} characters (the simulator's limit): the schema asks for too much`);
+}
+
+function keyCount(o) {
+  return o && typeof o === 'object' && o.properties && typeof o.properties === 'object' ? Object.keys(o.properties).length : 0;
+}
+
+/** mergeSchemas, paid for by the keys it copies (a 10 000-key schema $ref'd 10 000 times is no stall). */
+function merged(ctx, a, b) {
+  spendNodes(ctx, keyCount(a) + keyCount(b));
+  return mergeSchemas(a, b);
+}
+
+/**
  * A value that validates against `schema`, deterministic, preferring strings and numbers from the
- * user message. ctx: { userText, snippet, place, lang, numbers, replyText? }.
+ * user message. ctx: { userText, snippet, place, lang, numbers, replyText?, budget? }.
+ * Throws ReplyTooLarge when the value would exceed the budget (a fresh GENERATION_LIMITS one by default).
  */
 export function valueFromSchema(schema, ctx) {
-  const c = { numIdx: 0, budget: 50000, ...ctx };
+  const c = { numIdx: 0, ...ctx, budget: ctx.budget ?? generationBudget() };
   return gen(schema, c, schema, 0, '', undefined);
 }
 
 function gen(s, ctx, root, depth, key, index) {
-  ctx.budget -= 1;
-  if (depth > MAX_DEPTH || ctx.budget < 0) return null;
+  spendNodes(ctx, 1);
+  if (depth > MAX_DEPTH) return null;
   if (s === false) return null;
   if (s === true || s === null || typeof s !== 'object' || Array.isArray(s)) return stringFor({}, ctx, key, index);
   if (typeof s.$ref === 'string') {
     const { $ref, ...rest } = s;
-    return gen(mergeSchemas(resolveRef($ref, root), rest), ctx, root, depth + 1, key, index);
+    return gen(merged(ctx, resolveRef($ref, root), rest), ctx, root, depth + 1, key, index);
   }
-  if (Object.prototype.hasOwnProperty.call(s, 'const')) return clone(s.const);
-  if (Array.isArray(s.enum) && s.enum.length) return clone(s.enum[(index || 0) % s.enum.length]);
+  if (Object.prototype.hasOwnProperty.call(s, 'const')) return cloneWithin(ctx, s.const);
+  if (Array.isArray(s.enum) && s.enum.length) return cloneWithin(ctx, s.enum[(index || 0) % s.enum.length]);
   if (Array.isArray(s.allOf) && s.allOf.length) {
     const { allOf, ...rest } = s;
-    let merged = rest;
+    let all = rest;
     for (const part of allOf) {
       const p = part && typeof part.$ref === 'string' ? resolveRef(part.$ref, root) : part;
-      merged = mergeSchemas(merged, p);
+      all = merged(ctx, all, p);
     }
-    return gen(merged, ctx, root, depth + 1, key, index);
+    return gen(all, ctx, root, depth + 1, key, index);
   }
   for (const kw of ['anyOf', 'oneOf']) {
     if (Array.isArray(s[kw]) && s[kw].length) {
       const { [kw]: branches, ...rest } = s;
       const first = branches[0] && typeof branches[0].$ref === 'string' ? resolveRef(branches[0].$ref, root) : branches[0];
-      return gen(mergeSchemas(rest, first), ctx, root, depth + 1, key, index);
+      return gen(merged(ctx, rest, first), ctx, root, depth + 1, key, index);
     }
   }
   let type = s.type;
@@ -299,22 +360,26 @@ function gen(s, ctx, root, depth, key, index) {
 
 function objectFor(s, ctx, root, depth) {
   const out = {};
+  let count = 0;
+  const put = (k, v) => {
+    spendChars(ctx, k.length + 4); // "k":,
+    if (!Object.prototype.hasOwnProperty.call(out, k)) count += 1;
+    out[k] = v;
+  };
   const props = s.properties && typeof s.properties === 'object' ? s.properties : {};
-  const required = Array.isArray(s.required) ? s.required.filter((k) => typeof k === 'string') : [];
+  const required = new Set(Array.isArray(s.required) ? s.required.filter((k) => typeof k === 'string') : []);
   for (const k of Object.keys(props)) {
-    if (required.includes(k) || depth < 4) out[k] = gen(props[k], ctx, root, depth + 1, k, undefined);
+    if (required.has(k) || depth < 4) put(k, gen(props[k], ctx, root, depth + 1, k, undefined));
   }
+  const extra = s.additionalProperties && typeof s.additionalProperties === 'object' ? s.additionalProperties : {};
   for (const k of required) {
-    if (!Object.prototype.hasOwnProperty.call(out, k)) {
-      const extra = s.additionalProperties && typeof s.additionalProperties === 'object' ? s.additionalProperties : {};
-      out[k] = gen(extra, ctx, root, depth + 1, k, undefined);
-    }
+    if (!Object.prototype.hasOwnProperty.call(out, k)) put(k, gen(extra, ctx, root, depth + 1, k, undefined));
   }
-  const minProps = Number.isInteger(s.minProperties) ? Math.min(s.minProperties, 32) : 0;
-  for (let i = 1; Object.keys(out).length < minProps && i <= 32; i += 1) {
-    const extra = s.additionalProperties && typeof s.additionalProperties === 'object' ? s.additionalProperties : {};
-    if (s.additionalProperties === false) break;
-    if (!Object.prototype.hasOwnProperty.call(out, `feld_${i}`)) out[`feld_${i}`] = gen(extra, ctx, root, depth + 1, `feld_${i}`, undefined);
+  const minProps = Number.isSafeInteger(s.minProperties) ? s.minProperties : 0;
+  if (s.additionalProperties === false) return out;
+  for (let i = 1; count < minProps; i += 1) {
+    if (!Object.prototype.hasOwnProperty.call(out, `feld_${i}`)) put(`feld_${i}`, gen(extra, ctx, root, depth + 1, `feld_${i}`, undefined));
+    else spendNodes(ctx, 1);
   }
   return out;
 }
@@ -322,7 +387,7 @@ function objectFor(s, ctx, root, depth) {
 function arrayFor(s, ctx, root, depth, key) {
   const prefix = Array.isArray(s.prefixItems) ? s.prefixItems : Array.isArray(s.items) ? s.items : [];
   const items = s.items && typeof s.items === 'object' && !Array.isArray(s.items) ? s.items : {};
-  const min = Number.isInteger(s.minItems) && s.minItems > 0 ? Math.min(s.minItems, 1000) : 0;
+  const min = Number.isSafeInteger(s.minItems) && s.minItems > 0 ? s.minItems : 0;
   const max = Number.isInteger(s.maxItems) && s.maxItems >= 0 ? s.maxItems : Infinity;
   let n = Math.max(min, 1, Math.min(prefix.length, max));
   n = Math.min(n, max);
@@ -330,6 +395,7 @@ function arrayFor(s, ctx, root, depth, key) {
   const out = [];
   for (let i = 0; i < n; i += 1) {
     const sub = i < prefix.length ? prefix[i] : items;
+    spendChars(ctx, 1); // the comma
     out.push(gen(sub, ctx, root, depth + 1, key, unique ? i : undefined));
   }
   return out;
@@ -378,8 +444,13 @@ function stringFor(s, ctx, key, index) {
     else v = ctx.place || ctx.snippet || 'Beispiel';
   }
   if (index) v = `${v} ${index + 1}`;
+  // Paid for before it is built: the longer of the text and minLength (a minLength of 1e15 costs nothing).
+  let size = v.length;
+  if (Number.isInteger(s.maxLength) && s.maxLength >= 0) size = Math.min(size, s.maxLength);
+  if (Number.isInteger(s.minLength)) size = Math.max(size, s.minLength);
+  spendChars(ctx, size + 2);
   v = fitLength(v, s);
-  if (typeof s.pattern === 'string') {
+  if (typeof s.pattern === 'string' && size <= 4096) {
     let re = null;
     try {
       re = new RegExp(s.pattern, 'u');
@@ -400,10 +471,7 @@ function stringFor(s, ctx, key, index) {
 function fitLength(v, s) {
   let cps = Array.from(v);
   if (Number.isInteger(s.maxLength) && s.maxLength >= 0 && cps.length > s.maxLength) cps = cps.slice(0, s.maxLength);
-  if (Number.isInteger(s.minLength) && s.minLength > cps.length) {
-    const need = Math.min(s.minLength, 100000) - cps.length;
-    for (let i = 0; i < need; i += 1) cps.push('x');
-  }
+  if (Number.isInteger(s.minLength) && s.minLength > cps.length) return cps.join('') + 'x'.repeat(s.minLength - cps.length);
   return cps.join('');
 }
 
@@ -503,6 +571,7 @@ export function buildCompletion(body, modelInfo, createdSec) {
     place: extractPlace(userText),
     lang,
     numbers: extractNumbers(userText),
+    budget: generationBudget(),
   };
 
   let content = null;
@@ -541,8 +610,8 @@ export function buildCompletion(body, modelInfo, createdSec) {
       })
     : null;
 
-  const contentPieces = typeof content === 'string' ? splitPieces(content) : [];
-  const toolCallPieces = toolCalls ? toolCalls.map((c) => splitFixed(c.function.arguments, 7)) : [];
+  const contentPieces = coalesce(typeof content === 'string' ? splitPieces(content) : [], MAX_PIECES);
+  const toolCallPieces = toolCalls ? toolCalls.map((c) => coalesce(splitFixed(c.function.arguments, 7), MAX_PIECES)) : [];
   const promptTokens = messages.reduce((n, m) => n + wordCount(messageText(m)), 0);
   const completionTokens = contentPieces.length + toolCallPieces.reduce((n, p) => n + p.length, 0);
   return {

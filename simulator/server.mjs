@@ -4,6 +4,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import vm from 'node:vm';
 import {
   MODELS,
   MODEL_CREATED,
@@ -14,6 +15,7 @@ import {
   streamChunks,
   chunkObject,
   sha256hex,
+  ReplyTooLarge,
 } from './reply.mjs';
 
 export { MODELS } from './reply.mjs';
@@ -32,6 +34,18 @@ const ALLOW_HEADERS = [
 ];
 const EXPOSE_HEADERS = 'retry-after, retry-after-ms, x-request-id';
 const LOG_MAX = 1000;
+/** The log keeps request bodies up to this many bytes in all (older records go first). */
+const LOG_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Fault counters kept (the oldest group is forgotten first). */
+const FAULT_COUNTERS_MAX = 10000;
+/** OpenAI's own limit on the number of tools of one request. */
+const MAX_TOOLS = 128;
+/** Bounds of the fault arguments that size an output or a wait (larger values are clamped). */
+const MAX_GARBAGE_BYTES = 64 * 1024 * 1024;
+const MAX_HUGE_LINE_BYTES = 1024 * 1024 * 1024;
+const MAX_WAIT_MS = 600000;
+/** Time to build one reply (json_schema value, tool arguments, stream pieces) before the request is refused. */
+const GENERATION_MS = 2000;
 const TOOL_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Fault names; `kind` tells when they act. */
@@ -86,6 +100,26 @@ const MIME = {
   '.webp': 'image/webp',
   '.woff2': 'font/woff2',
 };
+
+// Building a reply runs under a vm timeout: the only bound that also stops a costly regular
+// expression (a json_schema `pattern` such as `^(a+)+$` against a long user text) inside V8.
+const GEN_CONTEXT = vm.createContext({});
+const GEN_SCRIPT = new vm.Script('run()');
+
+/** fn() with at most `ms` of CPU time; a longer run throws HttpError 400. */
+function withinTime(fn, ms) {
+  GEN_CONTEXT.run = fn;
+  try {
+    return GEN_SCRIPT.runInContext(GEN_CONTEXT, { timeout: ms });
+  } catch (err) {
+    if (err && err.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      throw new HttpError(400, `Building the reply took over ${ms} ms (the simulator's limit): the schema or the input asks for too much`);
+    }
+    throw err;
+  } finally {
+    GEN_CONTEXT.run = undefined;
+  }
+}
 
 const STATUS_MESSAGES = {
   400: 'Bad request',
@@ -142,15 +176,20 @@ function parseFaults(spec) {
   return out;
 }
 
-/** Fault garbage: n deterministic pseudo-random bytes (a 32-bit LCG), the same on every run. */
-function garbageBytes(n) {
-  const out = Buffer.alloc(n);
+/**
+ * Fault garbage: n deterministic pseudo-random bytes (a 32-bit LCG), the same on every run, in pieces
+ * of at most 64 KiB (so a large n is written with backpressure, never held whole).
+ */
+function* garbagePieces(n) {
   let x = 0x2545f491;
-  for (let i = 0; i < n; i += 1) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x >>> 24;
+  for (let at = 0; at < n; at += 65536) {
+    const out = Buffer.alloc(Math.min(65536, n - at));
+    for (let i = 0; i < out.length; i += 1) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      out[i] = x >>> 24;
+    }
+    yield out;
   }
-  return out;
 }
 
 function intArg(arg, def, min = 0, max = 2 ** 31) {
@@ -183,6 +222,7 @@ export async function startSimulator(opts = {}) {
   const port = opts.port === undefined ? 0 : Number(opts.port);
   const pacingMs = Math.max(0, Number(opts.pacingMs) || 0);
   const bodyLimit = opts.bodyLimit === undefined ? 1024 * 1024 : Math.max(0, Number(opts.bodyLimit));
+  const generationMs = opts.generationMs === undefined ? GENERATION_MS : Math.max(1, Number(opts.generationMs) || GENERATION_MS);
   const nowFn = typeof opts.now === 'function' ? opts.now : typeof opts.now === 'number' ? () => opts.now : Date.now;
   const routes = [];
   if (opts.staticRoutes && typeof opts.staticRoutes === 'object') {
@@ -192,6 +232,8 @@ export async function startSimulator(opts = {}) {
   routes.sort((a, b) => b.prefix.length - a.prefix.length);
 
   const log = [];
+  const logSizes = new WeakMap(); // record -> bytes of its body text
+  let logBytes = 0;
   const faultCounters = new Map();
   const sockets = new Set();
   const active = new Set();
@@ -237,7 +279,7 @@ export async function startSimulator(opts = {}) {
         remotePort: req.socket.remotePort,
       };
       log.push(ctx.rec);
-      if (log.length > LOG_MAX) log.splice(0, log.length - LOG_MAX);
+      trimLog();
     }
     active.add(ctx);
     req.on('error', () => {});
@@ -283,6 +325,37 @@ export async function startSimulator(opts = {}) {
 
   function resetFaults() {
     faultCounters.clear();
+  }
+
+  /** Keeps the log within LOG_MAX records and LOG_MAX_BODY_BYTES of bodies (the newest record stays). */
+  function trimLog() {
+    let drop = Math.max(0, log.length - LOG_MAX);
+    let bytes = logBytes;
+    for (let i = 0; i < drop; i += 1) bytes -= logSizes.get(log[i]) ?? 0;
+    while (bytes > LOG_MAX_BODY_BYTES && drop < log.length - 1) {
+      bytes -= logSizes.get(log[drop]) ?? 0;
+      drop += 1;
+    }
+    if (drop > 0) log.splice(0, drop);
+    logBytes = bytes;
+  }
+
+  function logBody(rec, value, bytes) {
+    if (!rec) return;
+    rec.body = value;
+    if (!log.includes(rec)) return;
+    logSizes.set(rec, bytes);
+    logBytes += bytes;
+    trimLog();
+  }
+
+  /** Counts one more request of a fault group; the oldest group goes when there are too many. */
+  function countFault(key) {
+    const n = (faultCounters.get(key) || 0) + 1;
+    faultCounters.delete(key);
+    faultCounters.set(key, n);
+    if (faultCounters.size > FAULT_COUNTERS_MAX) faultCounters.delete(faultCounters.keys().next().value);
+    return n;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -439,6 +512,7 @@ export async function startSimulator(opts = {}) {
     }
     if (pathname === '/__sim/reset' && method === 'POST') {
       log.length = 0;
+      logBytes = 0;
       faultCounters.clear();
       sendJson(ctx, 200, { status: 'ok' });
       return;
@@ -546,7 +620,7 @@ export async function startSimulator(opts = {}) {
     } catch {
       body = undefined;
     }
-    if (ctx.rec) ctx.rec.body = parsed ? body : text;
+    logBody(ctx.rec, parsed ? body : text, got.buf.length);
 
     // Faults: header first, else model suffix `model@fault[:arg]`.
     let modelSuffix = null;
@@ -569,9 +643,7 @@ export async function startSimulator(opts = {}) {
       if (spec && /^seq:/i.test(spec)) {
         // `seq:<f1>/<f2>/…`: the n-th request of the group gets the n-th fault (`ok`: none), later ones none.
         const steps = spec.slice(4).split('/').map((x) => x.trim());
-        const key = `seq:${groupKey()}`;
-        const n = (faultCounters.get(key) || 0) + 1;
-        faultCounters.set(key, n);
+        const n = countFault(`seq:${groupKey()}`);
         const step = steps[n - 1];
         if (step && step.toLowerCase() !== 'ok') faults = parseFaults(step);
       } else if (spec) faults = parseFaults(spec);
@@ -584,9 +656,7 @@ export async function startSimulator(opts = {}) {
       if (typeof timesRaw === 'string' && timesRaw.trim() !== '') {
         const times = Number(timesRaw);
         if (Number.isFinite(times)) {
-          const key = groupKey();
-          const count = (faultCounters.get(key) || 0) + 1;
-          faultCounters.set(key, count);
+          const count = countFault(groupKey());
           if (count > times) faults = [];
         }
       }
@@ -603,7 +673,7 @@ export async function startSimulator(opts = {}) {
     try {
       const slow = has('slow-first-byte');
       if (slow) {
-        const ok = await sleep(intArg(slow.arg, 2000, 0, 600000), ctl.signal);
+        const ok = await sleep(intArg(slow.arg, 2000, 0, MAX_WAIT_MS), ctl.signal);
         if (!ok) return;
       }
       if (has('reset')) {
@@ -638,7 +708,13 @@ export async function startSimulator(opts = {}) {
     if (problem) return sendError(ctx, 400, problem);
     const modelInfo = findModel(body.model);
     const created = Math.floor(Number(nowFn()) / 1000);
-    const plan = buildCompletion(body, modelInfo, created);
+    let plan;
+    try {
+      plan = withinTime(() => buildCompletion(body, modelInfo, created), generationMs);
+    } catch (err) {
+      if (err instanceof ReplyTooLarge || err instanceof HttpError) return sendError(ctx, 400, err.message);
+      throw err;
+    }
 
     const responseFaults = faults.filter((f) => f.kind === 'response');
     if (body.stream === true) {
@@ -737,6 +813,7 @@ export async function startSimulator(opts = {}) {
     if (tools !== undefined && !(Array.isArray(tools) && tools.length === 0)) {
       if (!modelInfo.supports_tools) return `Model '${body.model}' does not support tools`;
       if (!Array.isArray(tools)) return 'tools must be an array';
+      if (tools.length > MAX_TOOLS) return `tools: at most ${MAX_TOOLS} tools`;
       const names = new Set();
       for (let i = 0; i < tools.length; i += 1) {
         const t = tools[i];
@@ -774,10 +851,11 @@ export async function startSimulator(opts = {}) {
     const has = (n) => faults.find((f) => f.name === n);
     const headers = { 'content-type': 'application/json; charset=utf-8', 'x-request-id': ctx.requestId };
     if (has('garbage')) {
-      const junk = garbageBytes(intArg(has('garbage').arg, 4096, 1, 1 << 26));
+      const n = intArg(has('garbage').arg, 4096, 1, MAX_GARBAGE_BYTES);
       setStatus(ctx, 200);
-      res.writeHead(200, { ...headers, 'content-length': junk.length });
-      res.end(junk);
+      res.writeHead(200, { ...headers, 'content-length': n });
+      for (const piece of garbagePieces(n)) if (!(await write(ctx, piece))) return;
+      res.end();
       return;
     }
     if (has('broken-json')) {
@@ -821,15 +899,16 @@ export async function startSimulator(opts = {}) {
     const junk = has('garbage');
     if (junk) {
       const first = `data: ${JSON.stringify(streamChunks(plan, includeUsage, plan.contentPieces)[0])}\n\n`;
-      const bytes = garbageBytes(intArg(junk.arg, 4096, 1, 1 << 26)).filter((b) => b !== 10 && b !== 13);
-      if (await write(ctx, Buffer.from(first))) {
-        if (await write(ctx, Buffer.concat([Buffer.from('data: '), bytes, Buffer.from('\n\n')]))) res.end();
+      if (!(await write(ctx, Buffer.from(`${first}data: `)))) return;
+      for (const piece of garbagePieces(intArg(junk.arg, 4096, 1, MAX_GARBAGE_BYTES))) {
+        if (!(await write(ctx, piece.filter((b) => b !== 10 && b !== 13)))) return;
       }
+      if (await write(ctx, Buffer.from('\n\n'))) res.end();
       return;
     }
     const huge = has('huge-line');
     if (huge) {
-      await sendHugeLine(ctx, intArg(huge.arg, 8 * 1024 * 1024, 1, 2 ** 40));
+      await sendHugeLine(ctx, intArg(huge.arg, 8 * 1024 * 1024, 1, MAX_HUGE_LINE_BYTES));
       return;
     }
 
@@ -876,7 +955,7 @@ export async function startSimulator(opts = {}) {
     const cut = has('cut');
     const cutAt = cut ? intArg(cut.arg, 3, 0, 1e9) : Infinity;
     const stall = has('stall');
-    const stallMs = stall ? intArg(stall.arg, 10000, 0, 3600000) : 0;
+    const stallMs = stall ? intArg(stall.arg, 10000, 0, MAX_WAIT_MS) : 0;
 
     const send = (data) => (bytewise ? writeBytes(ctx, data) : write(ctx, data));
     for (let i = 0; i < events.length; i += 1) {
@@ -907,7 +986,7 @@ export async function startSimulator(opts = {}) {
       if (!(await send(fix('data: [DONE]\n\n')))) return;
     }
     const lateEnd = has('late-end');
-    if (lateEnd && !(await sleep(intArg(lateEnd.arg, 50, 0, 3600000), ctl.signal))) return;
+    if (lateEnd && !(await sleep(intArg(lateEnd.arg, 50, 0, MAX_WAIT_MS), ctl.signal))) return;
     res.end();
   }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { APP, ROOT, INSTALLED, bundleLikeWrangler, startInWorkerd } from '../workerd/wrangler-like.mjs';
 
 export { INSTALLED };
@@ -40,6 +41,51 @@ export function startWorker(bundle, { vars = {}, secret } = {}) {
     compatibilityFlags: config.compatibility_flags ?? [],
     bindings,
   });
+}
+
+const { Miniflare } = createRequire(path.join(ROOT, 'package.json'))('miniflare');
+
+/**
+ * Like startWorker(), with the Worker's console output (workerd's stdout and stderr) collected:
+ * returns { url, mf, dispose(), logs() } where logs() is the text written so far.
+ */
+export async function startWorkerLogged(bundle, { vars = {}, secret } = {}) {
+  const { config } = bundle;
+  const bindings = { ...config.vars, ...vars };
+  if (secret !== undefined) bindings.MEINGPT_API_KEY = secret;
+  let text = '';
+  const mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    modules: true,
+    scriptPath: bundle.script,
+    modulesRoot: bundle.outDir,
+    modulesRules: [
+      { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+    ],
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags ?? [],
+    cf: false,
+    bindings,
+    outboundService: { network: { allow: ['public', 'private', 'local'] } },
+    handleRuntimeStdio(stdout, stderr) {
+      for (const stream of [stdout, stderr]) {
+        stream.setEncoding('utf8');
+        stream.on('data', (d) => {
+          text += d;
+        });
+      }
+    },
+  });
+  let ready;
+  try {
+    ready = await Promise.race([mf.ready, new Promise((_, reject) => setTimeout(() => reject(new Error('workerd start-up took over 25 s')), 25_000).unref())]);
+  } catch (e) {
+    await mf.dispose().catch(() => {});
+    throw e;
+  }
+  return { url: ready.href.replace(/\/$/, ''), mf, dispose: () => mf.dispose(), logs: () => text };
 }
 
 /** Starts several Workers at once; if one fails to start, the others are disposed before rethrowing. */

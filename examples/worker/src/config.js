@@ -2,6 +2,10 @@
 
 export const DEFAULT_BASE_URL = 'https://app.meingpt.com/api/openai/v1';
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** `n` (choices per call) multiplies the cost of a call: one unless the operator allows more. */
+export const DEFAULT_MAX_N = 1;
+/** The most output tokens a client may ask for (`max_tokens` / `max_completion_tokens`). */
+export const DEFAULT_MAX_TOKENS = 8192;
 
 /** A comma-separated list as an array of trimmed, non-empty entries. */
 function list(value) {
@@ -9,6 +13,11 @@ function list(value) {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+function positiveInt(value, fallback) {
+  const n = nonNegativeInt(value, fallback);
+  return n >= 1 ? n : fallback;
 }
 
 function nonNegativeInt(value, fallback) {
@@ -23,6 +32,8 @@ function nonNegativeInt(value, fallback) {
  * - `ALLOWED_MODELS`: if set, the only models clients may ask for, comma-separated.
  * - `MAX_BODY_BYTES`: request body limit in bytes (default 1 MiB).
  * - `MEINGPT_MAX_RETRIES`: retries of the upstream call (default 0: OpenAI clients retry themselves).
+ * - `MAX_N`: the largest `n` a client may ask for (default 1).
+ * - `MAX_TOKENS`: the largest `max_tokens` / `max_completion_tokens` a client may ask for (default 8192).
  */
 export function readConfig(env) {
   return {
@@ -32,5 +43,7 @@ export function readConfig(env) {
     models: list(env.ALLOWED_MODELS),
     maxBodyBytes: nonNegativeInt(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
     maxRetries: nonNegativeInt(env.MEINGPT_MAX_RETRIES, 0),
+    maxN: positiveInt(env.MAX_N, DEFAULT_MAX_N),
+    maxTokens: positiveInt(env.MAX_TOKENS, DEFAULT_MAX_TOKENS),
   };
 }

@@ -6,7 +6,8 @@ import { chatCompletion, validateRequest, APIUserAbortError } from 'meingpt-wasm
 import { readConfig } from './config.js';
 import { originAllowed, corsHeaders, preflight } from './cors.js';
 import { readJson } from './body.js';
-import { errorResponse, errorEvent, toResponse } from './errors.js';
+import { errorResponse, errorEvent, requestIdOf, toResponse } from './errors.js';
+import { limitProblem } from './limits.js';
 
 const PATH = '/v1/chat/completions';
 
@@ -21,6 +22,7 @@ const SSE_HEADERS = {
 export default {
   async fetch(request, env) {
     const config = readConfig(env);
+    const requestId = requestIdOf(request);
     const origin = request.headers.get('origin');
     if (!originAllowed(origin, config.origins)) {
       return errorResponse(403, `Origin ${origin} is not allowed`);
@@ -38,6 +40,8 @@ export default {
     try {
       const body = await readJson(request, config.maxBodyBytes);
       await validateRequest(body);
+      const tooMuch = limitProblem(body, config);
+      if (tooMuch) return errorResponse(400, tooMuch, cors);
       if (config.models.length && !config.models.includes(body.model)) {
         return errorResponse(403, `Model '${body.model}' is not allowed here`, cors);
       }
@@ -49,9 +53,9 @@ export default {
         signal: request.signal,
       });
       if (body.stream !== true) return Response.json(result, { headers: cors });
-      return new Response(passThrough(result, config.apiKey), { headers: { ...SSE_HEADERS, ...cors } });
+      return new Response(passThrough(result, config.apiKey, requestId), { headers: { ...SSE_HEADERS, ...cors } });
     } catch (e) {
-      return toResponse(e, config.apiKey, cors);
+      return toResponse(e, config.apiKey, cors, requestId);
     }
   },
 };
@@ -59,10 +63,11 @@ export default {
 /**
  * The stream's SSE bytes, one network read at a time. When the upstream fails after the stream has
  * started (an error object, a broken connection), the client gets an error event in meinGPT's shape
- * and the stream ends: a clean end without it would look like a complete answer. When the client
+ * and the stream ends: a clean end without it would look like a complete answer (its message generic,
+ * with the request id; the original is logged). When the client
  * goes away, cancel() aborts the upstream call.
  */
-function passThrough(stream, key) {
+function passThrough(stream, key, requestId) {
   const reader = stream.toReadableStream().getReader();
   return new ReadableStream(
     {
@@ -73,7 +78,7 @@ function passThrough(stream, key) {
           else controller.enqueue(value);
         } catch (e) {
           try {
-            if (!(e instanceof APIUserAbortError)) controller.enqueue(new TextEncoder().encode(errorEvent(e, key)));
+            if (!(e instanceof APIUserAbortError)) controller.enqueue(new TextEncoder().encode(errorEvent(e, key, requestId)));
             controller.close();
           } catch {
             // The client went away first: nothing left to tell it.
