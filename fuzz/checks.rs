@@ -3,7 +3,7 @@
 //! on stable (`tests/fuzz_smoke.rs`). Each function panics when a property fails.
 #![allow(dead_code)] // every fuzz target uses one of them
 
-use meingpt_wasm::accumulate::Accumulator;
+use meingpt_wasm::accumulate::{Accumulator, MAX_EXTRAS};
 use meingpt_wasm::error::{api_class_name, from_status, Error};
 use meingpt_wasm::json;
 use meingpt_wasm::sse::{SseDecoder, SseError};
@@ -92,10 +92,13 @@ pub fn sse(input: &[u8]) {
 /// a line starting with `!` is sent as `event: error`. No panic; the final completion is valid
 /// JSON (an object with a `choices` array) and its size is linear in the input. The stream's hot
 /// path (`read_event`, with its same-shape shortcut) agrees with the same path without the
-/// shortcut on every event and on the final completion.
+/// shortcut on every event and on the final completion. The completion's members other than the
+/// ones it names are the chunks' other top-level members: the first `MAX_EXTRAS` keys seen, in
+/// that order, each with its last value.
 pub fn accumulate(input: &[u8]) {
     let text = String::from_utf8_lossy(input);
     let mut acc = Accumulator::new();
+    let mut extras: Vec<(String, String)> = Vec::new();
     let (mut fast, mut full) = (Accumulator::new(), Accumulator::new());
     full.full_path_only();
     for line in text.split('\n') {
@@ -115,6 +118,31 @@ pub fn accumulate(input: &[u8]) {
         }
         match classify(event, data, 200) {
             Ok(Item::Chunk(v)) => {
+                for (k, value) in v.members() {
+                    let named = k.with_key(|k| {
+                        matches!(
+                            k,
+                            "id" | "object"
+                                | "created"
+                                | "model"
+                                | "choices"
+                                | "usage"
+                                | "error"
+                                | "status"
+                                | "message"
+                        )
+                    });
+                    if named {
+                        continue;
+                    }
+                    match extras.iter().position(|(ek, _)| ek == k.raw()) {
+                        Some(i) => extras[i].1 = value.raw.to_owned(),
+                        None if extras.len() < MAX_EXTRAS => {
+                            extras.push((k.raw().to_owned(), value.raw.to_owned()))
+                        }
+                        None => {}
+                    }
+                }
                 let delta = acc.add(&v);
                 if let Some(d) = delta {
                     // The delta is a valid JSON string body taken from this event's data.
@@ -138,6 +166,15 @@ pub fn accumulate(input: &[u8]) {
             let v = json::parse(&out).unwrap_or_else(|e| panic!("invalid JSON ({e}): {out}"));
             assert!(v.is_object());
             assert!(v.get("choices").and_then(json::Value::as_array).is_some());
+            // `id`, `object`, `created`, `model`, the extras, `choices`.
+            let kept: Vec<(String, String)> = v
+                .members()
+                .iter()
+                .skip(4)
+                .take_while(|(k, _)| k.raw() != "choices")
+                .map(|(k, v)| (k.raw().to_owned(), v.raw.to_owned()))
+                .collect();
+            assert_eq!(kept, extras, "top-level members of {out}");
         }
     }
 }

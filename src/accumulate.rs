@@ -15,6 +15,12 @@ use crate::types::chunk::{self, ChoiceDelta};
 /// dropped, so hostile chunks cannot make each insertion slower and slower.
 const MAX_ENTRIES: usize = 1024;
 
+/// Most distinct top-level members other than the known ones (`citations`, `system_fingerprint`,
+/// ...) kept for the final completion; new ones past it are dropped (servers send a handful). Each
+/// member of each chunk is compared with the keys kept: without a bound, one event with 40,000
+/// distinct keys took seconds (DESIGN.md, "Stream chunks with many keys").
+pub const MAX_EXTRAS: usize = 16;
+
 /// Builds the final completion from a stream's chunks.
 #[derive(Debug, Default)]
 pub struct Accumulator {
@@ -144,6 +150,20 @@ fn set_raw(slot: &mut Option<String>, raw: &str) {
             s.push_str(raw);
         }
         None => *slot = Some(raw.into()),
+    }
+}
+
+/// Keeps `raw` as the value of top-level member `key` (the last value wins, the place is the
+/// first one's), unless `key` is new and [`MAX_EXTRAS`] keys are kept already.
+fn set_extra(extras: &mut Vec<(String, String)>, key: &str, raw: &str) {
+    let full = extras.len() >= MAX_EXTRAS;
+    match extras.iter_mut().find(|(k, _)| k == key) {
+        Some(e) => {
+            e.1.clear();
+            e.1.push_str(raw);
+        }
+        None if full => {}
+        None => extras.push((key.into(), raw.into())),
     }
 }
 
@@ -352,14 +372,7 @@ impl Accumulator {
                         "model" => set_raw(&mut self.model, raw),
                         "usage" => set_raw(&mut self.usage, raw),
                         "object" => {}
-                        _ => match self.extras.iter_mut().find(|(ek, _)| ek == k.raw()) {
-                            Some(e) if e.1 == raw => {}
-                            Some(e) => {
-                                e.1.clear();
-                                e.1.push_str(raw);
-                            }
-                            None => self.extras.push((k.raw().into(), raw.into())),
-                        },
+                        _ => set_extra(&mut self.extras, k.raw(), raw),
                     }
                 }
             }
@@ -642,6 +655,30 @@ mod tests {
             .unwrap()
             .decode();
         assert_eq!(content, "Grüße 😀!");
+    }
+
+    #[test]
+    fn extras_past_the_cap_are_dropped_the_kept_ones_keep_place_and_last_value() {
+        // A server that floods new top-level keys: the first MAX_EXTRAS are kept, in the order
+        // first seen, each with its last value; later new keys are dropped.
+        let flood: String = (0..100).map(|i| format!(r#","k{i}":{i}"#)).collect();
+        let out = run(&[
+            r#"{"id":"x","citations":["a"],"choices":[]}"#,
+            &format!(r#"{{"id":"x"{flood},"choices":[]}}"#),
+            r#"{"id":"x","k99":1,"citations":["a","b"],"k3":"new","choices":[]}"#,
+        ]);
+        let kept: String = (0..MAX_EXTRAS - 1)
+            .map(|i| match i {
+                3 => String::from(r#","k3":"new""#),
+                _ => format!(r#","k{i}":{i}"#),
+            })
+            .collect();
+        assert_eq!(
+            out,
+            format!(
+                r#"{{"id":"x","object":"chat.completion","created":0,"model":"","citations":["a","b"]{kept},"choices":[]}}"#
+            )
+        );
     }
 
     #[test]

@@ -19,6 +19,8 @@
 use crate::prelude::*;
 
 use crate::json::{self, Kind, Value};
+use crate::num::Decimal;
+use core::cmp::Ordering;
 
 /// Tests a `pattern` against a string: `Some(true/false)`, or `None` when it cannot tell (then
 /// the pattern is not checked).
@@ -343,18 +345,24 @@ fn check_type(expected: &Value<'_>, value: &Value<'_>) -> Check {
     Err(m)
 }
 
+/// The number keywords, on the decimals as written (exact: no float rounding at the bounds).
 fn check_number(schema: &Value<'_>, value: &Value<'_>) -> Check {
-    let Some(x) = value.as_f64() else {
+    let decimal = |v: &Value<'_>| match v.kind {
+        Kind::Number => Decimal::parse(v.raw),
+        _ => None,
+    };
+    let Some(x) = decimal(value) else {
         return Ok(());
     };
+    let keyword = |k: &str| schema.get(k).and_then(decimal);
     let bound = |k: &str, exclusive: bool, below: bool| -> Check {
-        let Some(b) = num(schema, k) else {
+        let Some(b) = keyword(k) else {
             return Ok(());
         };
-        let bad = if below {
-            x < b || (exclusive && x == b)
-        } else {
-            x > b || (exclusive && x == b)
+        let bad = match x.cmp(&b) {
+            Ordering::Less => below,
+            Ordering::Equal => exclusive,
+            Ordering::Greater => !below,
         };
         if !bad {
             return Ok(());
@@ -371,9 +379,16 @@ fn check_number(schema: &Value<'_>, value: &Value<'_>) -> Check {
     bound("maximum", false, false)?;
     bound("exclusiveMinimum", true, true)?;
     bound("exclusiveMaximum", true, false)?;
-    if let Some(m) = num(schema, "multipleOf").filter(|m| *m > 0.0) {
-        let f = fract(x / m).abs();
-        if f.min(1.0 - f) > 1e-9 {
+    if let Some(m) = keyword("multipleOf") {
+        // A divisor of more than 17 significant digits (no f64 has them): the quotient in f64.
+        let whole = x.is_multiple_of(&m).or_else(|| {
+            let (x, m) = (
+                value.as_f64()?,
+                num(schema, "multipleOf").filter(|m| *m > 0.0)?,
+            );
+            Some(fract(x / m) == 0.0)
+        });
+        if whole == Some(false) {
             return Err(msg(&[
                 "must be a multiple of ",
                 schema.get("multipleOf").map_or("", |v| v.raw),
@@ -383,10 +398,13 @@ fn check_number(schema: &Value<'_>, value: &Value<'_>) -> Check {
     Ok(())
 }
 
-/// JSON equality: numbers by value, strings decoded, objects regardless of member order.
+/// JSON equality: numbers by exact value, strings decoded, objects regardless of member order.
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (&a.kind, &b.kind) {
-        (Kind::Number, Kind::Number) => a.raw == b.raw || a.as_f64() == b.as_f64(),
+        (Kind::Number, Kind::Number) => {
+            a.raw == b.raw
+                || matches!((Decimal::parse(a.raw), Decimal::parse(b.raw)), (Some(x), Some(y)) if x == y)
+        }
         (Kind::Str(x), Kind::Str(y)) => x.raw() == y.raw() || x.decode() == y.decode(),
         (Kind::Array(x), Kind::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
@@ -562,6 +580,95 @@ mod tests {
         assert_eq!(err(r#"{"const":"ja"}"#, r#""nein""#).1, r#"must be "ja""#);
         assert_eq!(ok(r#"{"enum":[1,"1",null]}"#, "null"), Ok(()));
         assert!(ok(r#"{"enum":[1,"1"]}"#, "true").is_err());
+    }
+
+    #[test]
+    fn number_bounds_are_exact_at_the_edges() {
+        // 16-digit bounds that the approximate parser read 6 ulps off: the next f64 past the
+        // bound got through.
+        let max = r#"{"maximum":509.6310594510376}"#;
+        assert_eq!(ok(max, "509.6310594510376"), Ok(()));
+        assert_eq!(ok(max, "509.63105945103757"), Ok(()));
+        assert_eq!(
+            err(max, "509.63105945103763").1,
+            "must be <= 509.6310594510376"
+        );
+        let min = r#"{"minimum":0.006981354285438359}"#;
+        assert_eq!(ok(min, "0.006981354285438359"), Ok(()));
+        assert_eq!(
+            err(min, "0.006981354285438358").1,
+            "must be >= 0.006981354285438359"
+        );
+        // Past f64's precision: decimals that round to the same f64 are still told apart.
+        let big = r#"{"exclusiveMaximum":972783798187987123879878123.18878137}"#;
+        assert_eq!(ok(big, "972783798187987123879878123.188781369"), Ok(()));
+        assert!(ok(big, "972783798187987123879878123.18878137").is_err());
+        assert!(ok(big, "972783798187987123879878123.188781371").is_err());
+        let min = r#"{"minimum":-18446744073709551615}"#;
+        assert_eq!(ok(min, "-18446744073709551615"), Ok(()));
+        assert!(ok(min, "-18446744073709551616").is_err());
+        assert!(ok(r#"{"maximum":1e-400}"#, "1.0000000001e-400").is_err());
+        assert!(ok(r#"{"minimum":1e400}"#, "9.99e399").is_err());
+        // One number, written several ways, is equal to itself (and -0 to 0).
+        for one in ["1", "1.0", "1.000", "10e-1", "0.1E1", "0.01e+2"] {
+            assert_eq!(ok(r#"{"minimum":1,"maximum":1.00}"#, one), Ok(()), "{one}");
+            assert!(ok(r#"{"exclusiveMaximum":1}"#, one).is_err(), "{one}");
+            assert!(ok(r#"{"exclusiveMinimum":1e0}"#, one).is_err(), "{one}");
+        }
+        assert_eq!(ok(r#"{"minimum":0,"maximum":-0.0}"#, "-0"), Ok(()));
+        assert!(ok(r#"{"exclusiveMinimum":0}"#, "-0.0").is_err());
+        assert!(ok(r#"{"minimum":-0}"#, "-1e-999").is_err());
+        assert_eq!(ok(r#"{"maximum":-1e-999}"#, "-2e-999"), Ok(()));
+        // `const` and `enum` compare numbers exactly too (the approximate reading made these
+        // neighbours equal).
+        assert!(ok(r#"{"const":509.6310594510376}"#, "509.63105945103763").is_err());
+        assert!(ok(r#"{"enum":[0.006981354285438359]}"#, "0.006981354285438358").is_err());
+        assert_eq!(ok(r#"{"const":[1e2,-0]}"#, "[100.0,0]"), Ok(()));
+    }
+
+    #[test]
+    fn multiples_are_exact() {
+        // An absolute tolerance let 1e-12 pass as a multiple of 0.01.
+        let cents = r#"{"multipleOf":0.01}"#;
+        for yes in [
+            "0",
+            "0.07",
+            "1e-2",
+            "-0.35",
+            "12345678901234567890.12",
+            "1e300",
+        ] {
+            assert_eq!(ok(cents, yes), Ok(()), "{yes}");
+        }
+        for no in ["0.000000000001", "0.355", "1.0000000000000001", "-1e-3"] {
+            assert_eq!(err(cents, no).1, "must be a multiple of 0.01", "{no}");
+        }
+        assert_eq!(ok(r#"{"multipleOf":0.1}"#, "0.3"), Ok(()));
+        assert!(ok(r#"{"multipleOf":0.1}"#, "0.30000000000000004").is_err());
+        // Past f64's precision: 10^300 is a multiple of 2, not of 7; digit sums for 3.
+        assert_eq!(ok(r#"{"multipleOf":2}"#, "1e300"), Ok(()));
+        assert!(ok(r#"{"multipleOf":7}"#, "1e300").is_err());
+        assert_eq!(
+            ok(r#"{"multipleOf":3}"#, "123456789012345678901234567890"),
+            Ok(())
+        );
+        assert!(ok(r#"{"multipleOf":3}"#, "123456789012345678901234567891").is_err());
+        assert_eq!(ok(r#"{"multipleOf":1e-300}"#, "7e-299"), Ok(()));
+        assert!(ok(r#"{"multipleOf":1e-300}"#, "1.5e-300").is_err());
+        assert_eq!(ok(r#"{"multipleOf":2.5e10}"#, "1e11"), Ok(()));
+        assert!(ok(r#"{"multipleOf":2.5e10}"#, "1.1e11").is_err());
+        // Large exponent gaps and 17-digit divisors.
+        assert_eq!(
+            ok(r#"{"multipleOf":0.0000000000000064}"#, "1e999999"),
+            Ok(())
+        );
+        assert!(ok(r#"{"multipleOf":0.0000000000000063}"#, "1e999999").is_err());
+        let m17 = r#"{"multipleOf":99999999999999997}"#;
+        assert_eq!(ok(m17, "299999999999999991"), Ok(()));
+        assert!(ok(m17, "299999999999999992").is_err());
+        // Not above zero: ignored, as before.
+        assert_eq!(ok(r#"{"multipleOf":0}"#, "3"), Ok(()));
+        assert_eq!(ok(r#"{"multipleOf":-2}"#, "3"), Ok(()));
     }
 
     #[test]
