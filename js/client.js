@@ -3,7 +3,7 @@
 // only waits. Why the waiting is not a Rust future: DESIGN.md ("I/O in a JS driver").
 import { prepare, httpError, connectionError, tooLargeError, retryDelay, StreamCore } from './meingpt_wasm.js';
 import { ChatCompletionStream } from './stream.js';
-import { APIError, APIUserAbortError, ResponseTooLargeError } from './errors.js';
+import { APIError, APIConnectionError, ResponseTooLargeError } from './errors.js';
 
 const MAX_TIMER = 2147483647;
 
@@ -41,8 +41,9 @@ export async function chatCompletion(request, options) {
       return await attempt(call);
     } catch (e) {
       if (!(e instanceof APIError)) throw e;
-      // 1: never retried (an abort, a body past maxResponseBytes)
-      const status = e instanceof APIUserAbortError || e instanceof ResponseTooLargeError ? 1 : (e.status ?? 0);
+      // 0: a connection error or timeout; 1: never retried (an abort, a body past maxResponseBytes,
+      // a browser's opaque redirect, which has no status)
+      const status = e instanceof ResponseTooLargeError ? 1 : e instanceof APIConnectionError ? 0 : (e.status ?? 1);
       const h = e.headers;
       const wait =
         retry < maxRetries && status !== 1

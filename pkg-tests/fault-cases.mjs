@@ -78,6 +78,10 @@ export const FAULT_CASES = [
     expect: ERR('APIConnectionTimeoutError', null, { items: 1 }),
     maxMs: 4000,
   },
+  // Issue 12: a redirect to another origin is not followed (the conversation stays where the caller
+  // sent it); a browser hides the status of a manual redirect, so the status is not checked here.
+  { name: 'a 307 to another origin', fault: 'redirect:307', options: { maxRetries: 2 }, expect: ERR('APIError', undefined, { message: 'redirect' }), requests: 1 },
+  { name: 'a 308 to another origin, stream', stream: S, fault: 'redirect:308', expect: ERR('APIError', undefined, { message: 'redirect' }), requests: 1 },
   // Not faults of the server, but errors of the remaining classes, for the key-safety checks.
   { name: 'a refused request (ValidationError)', request: { temperature: 9 }, expect: ERR('ValidationError', null), requests: 0 },
   { name: 'abort while waiting for the response', fault: 'slow-first-byte:8000', abortAfterMs: 300, expect: ERR('APIUserAbortError', null), maxMs: 6000, requests: 1 },

@@ -75,6 +75,7 @@ const FAULTS = {
   'late-end': 'response',
   garbage: 'response',
   'echo-key': 'pre',
+  redirect: 'pre',
 };
 export const FAULT_NAMES = Object.freeze(Object.keys(FAULTS));
 
@@ -684,6 +685,11 @@ export async function startSimulator(opts = {}) {
         sendEchoKey(ctx, parsed && body?.stream === true);
         return;
       }
+      const redirect = has('redirect');
+      if (redirect) {
+        sendRedirect(ctx, intArg(redirect.arg, 307, 300, 399));
+        return;
+      }
       const statusFault = faults.find((f) => f.kind === 'status');
       if (statusFault) {
         sendStatusFault(ctx, statusFault);
@@ -773,6 +779,17 @@ export async function startSimulator(opts = {}) {
     ctx.res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'x-request-id': ctx.requestId });
     ctx.res.end(`data: ${JSON.stringify(error)}\n\n`);
     return undefined;
+  }
+
+  /**
+   * Fault redirect[:status]: a redirect to another origin (a loopback port where nothing listens), as a
+   * moved or hijacked endpoint would send. A client that follows it fails to connect; one that does
+   * not reports the redirect.
+   */
+  function sendRedirect(ctx, status) {
+    setStatus(ctx, status);
+    ctx.res.writeHead(status, { location: 'http://127.0.0.1:9/elsewhere/chat/completions', 'content-length': '0', 'x-request-id': ctx.requestId });
+    ctx.res.end();
   }
 
   function validate(body) {

@@ -13,11 +13,12 @@ after(async () => {
   await sim?.close();
 });
 
-const post = (headers, b = body) =>
+const post = (headers, b = body, init = {}) =>
   fetch(sim.url + CHAT, {
     method: 'POST',
     headers: { authorization: 'Bearer sk-seq', 'content-type': 'application/json', ...headers },
     body: JSON.stringify(b),
+    ...init,
   });
 
 test('seq: each request of a group gets the next fault, `ok` none, then normal answers', { timeout: 10000 }, async () => {
@@ -80,4 +81,13 @@ test('echo-key: the key in a 401 message (non-stream) and in an error event (str
   const s = await post(h, { ...body, stream: true });
   assert.equal(s.status, 200);
   assert.equal(await s.text(), 'data: {"error":{"message":"Incorrect API key provided: sk-canary-echo","type":"invalid_request_error"}}\n\n');
+});
+
+test('redirect[:status]: a 3xx to another origin, not followed by this test', { timeout: 10000 }, async () => {
+  for (const [spec, status] of [['redirect', 307], ['redirect:308', 308], ['redirect:301', 301]]) {
+    const res = await post({ 'x-simulator-fault': spec, authorization: 'Bearer sk-x' }, body, { redirect: 'manual' });
+    assert.equal(res.status, status);
+    assert.equal(res.headers.get('location'), 'http://127.0.0.1:9/elsewhere/chat/completions');
+    assert.equal(await res.text(), '');
+  }
 });
