@@ -10,12 +10,23 @@ const started = Date.now();
 
 if (want('rust')) {
   step('cargo fmt --check, clippy -D warnings (host and wasm32)');
-  run('cargo', ['fmt', '--check']);
+  run('cargo', ['fmt', '--all', '--check']);
   run('cargo', ['clippy', '--quiet', '--all-targets', '--', '-D', 'warnings']);
   run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
   run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--features', 'schema-wasm', '--target-dir', 'target/schema', '--', '-D', 'warnings']);
   step('cargo test (host)');
   run('cargo', ['test', '--quiet']);
+  // The Rust crate for Rust apps (crates/meingpt): types, validation and errors on the host.
+  step('crates/meingpt: clippy -D warnings (host and wasm32), cargo test (host)');
+  run('cargo', ['clippy', '--quiet', '-p', 'meingpt', '--all-targets', '--', '-D', 'warnings']);
+  run('cargo', ['clippy', '--quiet', '-p', 'meingpt', '--all-targets', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
+  run('cargo', ['test', '--quiet', '-p', 'meingpt']);
+}
+
+if (want('rust-wasm')) {
+  // Its client in Node (wasm-bindgen-test) against the simulator, started and stopped by the script.
+  step('crates/meingpt: wasm-bindgen-test in Node against the simulator');
+  run(process.execPath, [path.join(root, 'crates', 'meingpt', 'tests', 'run-wasm.mjs')]);
 }
 
 step('npm pack pkg/ and install it into pkg-tests/');

@@ -10,8 +10,14 @@
 //! crate `meingpt-wasm`, the Rust core of the npm package: one implementation serves both.
 #![deny(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+mod client;
 mod error;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 pub mod types;
 pub mod validate;
 
+#[cfg(target_arch = "wasm32")]
+pub use client::{ChatCompletionStream, Client, DEFAULT_BASE_URL};
 pub use error::{Error, Result};

@@ -1,5 +1,7 @@
 //! serialize(deserialize(x)) == x for real bodies: every answer shape the simulator gives
 //! (captured by tests/fixtures/capture.mjs), the chunks of the SSE corpus, and the requests.
+// Host tests: they read fixture files and need no JavaScript.
+#![cfg(not(target_arch = "wasm32"))]
 
 use meingpt::types::{ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, ErrorBody};
 use meingpt_wasm::sse::SseDecoder;

@@ -1,5 +1,7 @@
 //! A typed request is checked by the npm package's own validation: the same error (param path
 //! and message) as the core gives for the JSON text `JSON.stringify` makes of the same request.
+// Host tests: they read fixture files and need no JavaScript.
+#![cfg(not(target_arch = "wasm32"))]
 
 use meingpt::types::{
     ChatCompletionRequest, ChatMessage, ContentPart, ImageUrl, JsonSchemaFormat, ResponseFormat,

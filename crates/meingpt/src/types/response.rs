@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{keep_nulls, Extra, Role, ToolType};
 
 /// A chat completion, as a non-streamed call returns it (and as
-/// the streaming client assembles it from the chunks).
+/// the client's `ChatCompletionStream::final_completion` assembles it from the chunks).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(remote = "Self")]
 pub struct ChatCompletion {
