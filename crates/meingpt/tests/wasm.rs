@@ -450,3 +450,73 @@ async fn a_js_request_object_through_serde_wasm_bindgen() {
     assert_eq!(v["choices"][0]["message"]["content"], "von JS");
     assert_eq!(sim_log().await.last().unwrap()["body"]["max_tokens"], 50);
 }
+
+#[wasm_bindgen_test]
+async fn abort_stops_the_stream_with_an_abort_error() {
+    let key = unique("abort");
+    let mut stream = client()
+        .header("x-simulator-pacing", "100")
+        .header("x-simulator-fault-key", &key)
+        .chat_completion_stream(&echo("eins zwei drei vier fünf sechs sieben acht"))
+        .await
+        .unwrap();
+    stream.next().await.unwrap().unwrap();
+    stream.abort();
+    let e = stream.next().await.unwrap().unwrap_err();
+    assert_eq!(e, Error::Aborted);
+    assert_eq!(e.class_name(), "APIUserAbortError");
+    assert!(stream.next().await.is_none());
+    assert_eq!(stream.final_completion().unwrap_err(), Error::Aborted);
+    let mut closed = false;
+    for _ in 0..20 {
+        wait_ms(50).await;
+        if requests_with(&key).await[0]["clientClosed"] == true {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the simulator did not see the connection close");
+}
+
+#[wasm_bindgen_test]
+async fn after_done_the_connection_serves_the_next_request() {
+    // The body ends 100 ms after `[DONE]`: reading that end (not cancelling at `[DONE]`) keeps
+    // the connection for the next call.
+    let first = unique("reuse-1");
+    let second = unique("reuse-2");
+    let stream = client()
+        .header("x-simulator-fault", "late-end:100")
+        .header("x-simulator-fault-key", &first)
+        .chat_completion_stream(&echo("eins zwei"))
+        .await
+        .unwrap();
+    assert_eq!(
+        stream.into_final_completion().await.unwrap().content(),
+        Some("eins zwei")
+    );
+    wait_ms(400).await;
+    let stream = client()
+        .header("x-simulator-fault-key", &second)
+        .chat_completion_stream(&echo("drei"))
+        .await
+        .unwrap();
+    stream.into_final_completion().await.unwrap();
+    let a = &requests_with(&first).await[0];
+    let b = &requests_with(&second).await[0];
+    assert_eq!(a["clientClosed"], false);
+    assert_eq!(
+        a["remotePort"], b["remotePort"],
+        "a new connection for the second call"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_key_that_is_not_a_header_value_is_refused_before_sending() {
+    let e = Client::new("sk-bad\nkey")
+        .base_url(format!("{}/api/openai/v1", sim()))
+        .chat_completion(&echo("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.class_name(), "ValidationError");
+    assert!(!format!("{e:?}").contains("sk-bad"), "{e:?}");
+}

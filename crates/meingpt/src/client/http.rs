@@ -28,27 +28,38 @@ impl From<Error> for Failure {
     }
 }
 
-/// Aborts the fetch (and with it the body) when dropped: a dropped call or stream closes its
-/// connection.
-pub(crate) struct AbortOnDrop(AbortController);
+/// Aborts the fetch when dropped, so a dropped call closes its connection. A stream takes over
+/// once the headers arrived ([`AbortOnDrop::disarm`]) and closes its body itself: aborting a fetch
+/// whose body was cancelled makes workerd report an unhandled rejection (as the npm package notes).
+pub(crate) struct AbortOnDrop(Option<AbortController>);
 
 impl AbortOnDrop {
     fn new() -> Result<Self, Error> {
         AbortController::new()
-            .map(AbortOnDrop)
+            .map(|c| AbortOnDrop(Some(c)))
             .map_err(|_| Error::Connection {
                 message: "AbortController is not available".into(),
             })
     }
 
+    fn signal(&self) -> Option<web_sys::AbortSignal> {
+        self.0.as_ref().map(AbortController::signal)
+    }
+
     pub(crate) fn abort(&self) {
-        self.0.abort();
+        if let Some(c) = &self.0 {
+            c.abort();
+        }
+    }
+
+    fn disarm(mut self) {
+        self.0 = None;
     }
 }
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        self.abort();
     }
 }
 
@@ -67,7 +78,7 @@ async fn send(
     stream: bool,
     abort: &AbortOnDrop,
 ) -> Result<Response, Error> {
-    let signal = abort.0.signal();
+    let signal = abort.signal();
     let mut builder = RequestBuilder::new(url).method(Method::POST);
     // `Headers.set` throws for a name or value that is not a valid header, and gloo-net's
     // `header()` would turn that into a trap: web-sys returns the error instead.
@@ -106,7 +117,7 @@ async fn send(
         })?;
     builder = builder
         .headers(gloo_net::http::Headers::from_raw(raw))
-        .abort_signal(Some(&signal));
+        .abort_signal(signal.as_ref());
     let request = builder
         .body(body)
         .map_err(|e| connection("the request could not be built", e, &client.api_key))?;
@@ -186,10 +197,10 @@ pub(crate) async fn attempt_stream(
     let body = response.body().ok_or_else(|| Error::Connection {
         message: "the streamed response has no readable body".into(),
     })?;
+    abort.disarm();
     Ok(ChatCompletionStream::new(
         body,
         status,
-        abort,
         f64::from(client.timeout_ms),
         client.api_key.clone(),
     ))

@@ -18,7 +18,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStream, ReadableStreamDefaultReader};
 
-use super::http::{connection, AbortOnDrop};
+use super::http::connection;
 use super::timer::{now_ms, sleep};
 use crate::types::{ChatCompletion, ChatCompletionChunk};
 use crate::{Error, Result};
@@ -28,7 +28,9 @@ use crate::{Error, Result};
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
 /// A streamed chat completion: a [`Stream`] of typed chunks, in order, ending at `data: [DONE]`
-/// or at the clean end of the body. Dropping it aborts the request and closes the connection.
+/// or at the clean end of the body. Dropping it before the end cancels the body, which closes the
+/// connection; after `[DONE]` the body's end is read (for a second at most) so that the
+/// connection serves the next request, as the npm package does.
 ///
 /// ```no_run
 /// # async fn run(client: meingpt::Client, request: meingpt::types::ChatCompletionRequest) -> meingpt::Result<()> {
@@ -44,8 +46,8 @@ const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 pub struct ChatCompletionStream {
     chunks: LocalBoxStream<'static, Result<ChatCompletionChunk>>,
     shared: Rc<RefCell<Shared>>,
-    // Last field: dropped after the reader, aborting the fetch.
-    abort: AbortOnDrop,
+    /// The body's reader (also held by the reading side), to cancel it when dropped early.
+    reader: ReadableStreamDefaultReader,
 }
 
 impl std::fmt::Debug for ChatCompletionStream {
@@ -61,6 +63,8 @@ struct Shared {
     status: u16,
     error: Option<Error>,
     ended: bool,
+    /// [`ChatCompletionStream::abort`] was called.
+    aborted: bool,
 }
 
 /// The reading side's state.
@@ -78,21 +82,17 @@ struct Reader {
 }
 
 impl ChatCompletionStream {
-    pub(crate) fn new(
-        body: ReadableStream,
-        status: u16,
-        abort: AbortOnDrop,
-        timeout_ms: f64,
-        api_key: String,
-    ) -> Self {
+    pub(crate) fn new(body: ReadableStream, status: u16, timeout_ms: f64, api_key: String) -> Self {
         let shared = Rc::new(RefCell::new(Shared {
             acc: Accumulator::new(),
             status,
             error: None,
             ended: false,
+            aborted: false,
         }));
+        let body_reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         let reader = Reader {
-            reader: body.get_reader().unchecked_into(),
+            reader: body_reader.clone(),
             decoder: SseDecoder::new(MAX_EVENT_BYTES),
             shared: shared.clone(),
             queue: VecDeque::new(),
@@ -109,7 +109,7 @@ impl ChatCompletionStream {
         ChatCompletionStream {
             chunks,
             shared,
-            abort,
+            reader: body_reader,
         }
     }
 
@@ -147,9 +147,22 @@ impl ChatCompletionStream {
         self.shared.borrow().ended
     }
 
-    /// Stops reading and closes the connection (as dropping the stream does).
+    /// Stops reading and closes the connection: the next item is [`Error::Aborted`] (unless the
+    /// stream had ended), then the stream ends.
     pub fn abort(&mut self) {
-        self.abort.abort();
+        let mut shared = self.shared.borrow_mut();
+        if !shared.ended {
+            shared.aborted = true;
+            cancel(&self.reader);
+        }
+    }
+}
+
+impl Drop for ChatCompletionStream {
+    fn drop(&mut self) {
+        if !self.shared.borrow().ended {
+            cancel(&self.reader);
+        }
     }
 }
 
@@ -175,6 +188,9 @@ impl Reader {
             let read = JsFuture::from(self.reader.read());
             match select(read, sleep(left)).await {
                 Either::Right(_) => self.fail(Error::Timeout),
+                Either::Left((Err(_), _)) if self.shared.borrow().aborted => {
+                    self.fail(Error::Aborted)
+                }
                 Either::Left((Err(e), _)) => {
                     let cause = e.as_string().unwrap_or_else(|| describe(&e));
                     let error = connection("the stream broke off", cause, &self.api_key);
@@ -187,12 +203,19 @@ impl Reader {
 
     /// Handles one `reader.read()` result.
     fn take(&mut self, result: &JsValue) {
+        if self.shared.borrow().aborted {
+            // A cancelled body reads as done: it did not end, the caller stopped it.
+            self.fail(Error::Aborted);
+            return;
+        }
         let done = Reflect::get(result, &JsValue::from_str("done"))
             .map(|d| d.is_truthy())
             .unwrap_or(true);
         if done {
+            // The body ended (with or without `[DONE]`): nothing left to read.
             let _ = self.decoder.finish(|_| {});
-            self.end();
+            self.done = true;
+            self.shared.borrow_mut().ended = true;
             return;
         }
         let bytes = Reflect::get(result, &JsValue::from_str("value"))
@@ -246,11 +269,11 @@ impl Reader {
         }
     }
 
-    /// The stream ended cleanly: no more reads (the rest of the body is cancelled).
+    /// The stream ended cleanly: the body's end is read in the background (see [`release`]).
     fn end(&mut self) {
         self.done = true;
         self.shared.borrow_mut().ended = true;
-        let _ = self.reader.cancel();
+        release(self.reader.clone());
     }
 
     /// The stream failed: the error is the last item, and the final completion's error.
@@ -261,8 +284,35 @@ impl Reader {
         shared.ended = true;
         drop(shared);
         self.done = true;
-        let _ = self.reader.cancel();
+        cancel(&self.reader);
     }
+}
+
+/// Cancels the body (closing the connection); the promise's outcome is awaited and dropped, so a
+/// rejection is never unhandled.
+fn cancel(reader: &ReadableStreamDefaultReader) {
+    let promise = reader.cancel();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = JsFuture::from(promise).await;
+    });
+}
+
+/// After `[DONE]` a server ends the body: reading that end, instead of cancelling, leaves the
+/// connection to the next request (a cancelled body closes it, and each call pays a new TCP and
+/// TLS handshake). A body that goes on, or has not ended within a second, is cancelled.
+fn release(reader: ReadableStreamDefaultReader) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let read = JsFuture::from(reader.read());
+        let ended = match select(read, sleep(1000.0)).await {
+            Either::Left((Ok(r), _)) => Reflect::get(&r, &JsValue::from_str("done"))
+                .map(|d| d.is_truthy())
+                .unwrap_or(false),
+            _ => false,
+        };
+        if !ended {
+            cancel(&reader);
+        }
+    });
 }
 
 /// A JS error's `message`, or its string form.
