@@ -110,11 +110,13 @@ async fn send(
             param: "headers".into(),
             message: "the headers could not be set".into(),
         })?;
-    raw.set("authorization", &format!("Bearer {}", client.api_key))
-        .map_err(|_| Error::Validation {
-            param: "api_key".into(),
-            message: "the API key must be usable in an HTTP header".into(),
-        })?;
+    if !client.api_key.is_empty() {
+        raw.set("authorization", &format!("Bearer {}", client.api_key))
+            .map_err(|_| Error::Validation {
+                param: "api_key".into(),
+                message: "the API key must be usable in an HTTP header".into(),
+            })?;
+    }
     builder = builder
         .headers(gloo_net::http::Headers::from_raw(raw))
         .abort_signal(signal.as_ref());

@@ -56,7 +56,8 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// A client with this API key, meinGPT's base URL, a 10-minute timeout and 2 retries.
+    /// A client with this API key, meinGPT's base URL, a 10-minute timeout and 2 retries. An
+    /// empty key sends no `Authorization` header (for a proxy that adds it).
     pub fn new(api_key: impl Into<String>) -> Self {
         Client {
             api_key: api_key.into(),
@@ -126,25 +127,29 @@ impl Client {
             .await
     }
 
-    /// `${base_url}/chat/completions`, for an http(s) base URL without credentials.
+    /// `${base_url}/chat/completions`, for an http(s) base URL without credentials, or a path
+    /// (`/...`, relative to a browser page).
     fn url(&self) -> Result<String> {
         let base = self.base_url.trim_end_matches('/');
-        let rest = base
+        let host = match base
             .strip_prefix("https://")
-            .or_else(|| base.strip_prefix("http://"));
-        let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
-        match host {
-            // No `user:pass@` (it would leave the origin a reader expects), no query or fragment.
-            Some(h) if !h.is_empty() && !h.contains('@') && !base.contains(['?', '#']) => {
-                Ok(format!("{base}/chat/completions"))
-            }
-            _ => Err(Error::Validation {
+            .or_else(|| base.strip_prefix("http://"))
+        {
+            Some(rest) => rest.split(['/', '?', '#']).next().unwrap_or_default(),
+            // A path on the page's own origin (but not `//host`, which names another one).
+            None if self.base_url.starts_with('/') && !self.base_url.starts_with("//") => "/",
+            None => "",
+        };
+        // No `user:pass@` (it would hide which host gets the key), no query or fragment.
+        if host.is_empty() || host.contains(['@', '\\']) || base.contains(['?', '#']) {
+            return Err(Error::Validation {
                 param: "base_url".into(),
                 message: format!(
-                    "base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, without credentials, query or fragment"
+                    "base_url must be an http(s) URL such as {DEFAULT_BASE_URL} (or a path starting with /), without credentials, query or fragment"
                 ),
-            }),
+            });
         }
+        Ok(format!("{base}/chat/completions"))
     }
 
     /// Runs `attempt` until it succeeds, fails for good, or the retries run out; waits between
