@@ -23,10 +23,15 @@ if (want('rust')) {
   run('cargo', ['test', '--quiet', '-p', 'meingpt']);
 }
 
+// Its client (wasm-bindgen-test) against the simulator, which the script starts and stops: in Node,
+// and in headless Chromium through Debian's chromedriver.
 if (want('rust-wasm')) {
-  // Its client in Node (wasm-bindgen-test) against the simulator, started and stopped by the script.
   step('crates/meingpt: wasm-bindgen-test in Node against the simulator');
   run(process.execPath, [path.join(root, 'crates', 'meingpt', 'tests', 'run-wasm.mjs')]);
+}
+if (want('rust-browser')) {
+  step('crates/meingpt: wasm-bindgen-test in headless Chromium against the simulator');
+  run(process.execPath, [path.join(root, 'crates', 'meingpt', 'tests', 'run-wasm.mjs'), '--browser']);
 }
 
 step('npm pack pkg/ and install it into pkg-tests/');

@@ -10,12 +10,11 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn sim() -> String {
-    Reflect::get(&js_sys::global(), &"process".into())
-        .and_then(|p| Reflect::get(&p, &"env".into()))
-        .and_then(|e| Reflect::get(&e, &"MEINGPT_SIM_URL".into()))
-        .ok()
-        .and_then(|u| u.as_string())
-        .expect("MEINGPT_SIM_URL is not set: run `node crates/meingpt/tests/run-wasm.mjs`")
+    // Compile-time, so that the same binary finds it in Node and in a browser.
+    match option_env!("MEINGPT_SIM_URL") {
+        Some(url) => url.to_owned(),
+        None => panic!("MEINGPT_SIM_URL is not set: run `node crates/meingpt/tests/run-wasm.mjs`"),
+    }
 }
 
 fn client() -> Client {
