@@ -33,6 +33,12 @@ if (want('rust-browser')) {
   step('crates/meingpt: wasm-bindgen-test in headless Chromium against the simulator');
   run(process.execPath, [path.join(root, 'crates', 'meingpt', 'tests', 'run-wasm.mjs'), '--browser']);
 }
+if (want('rust-worker')) {
+  // The workers-rs example (examples/rust-worker) built with the pinned wasm-bindgen, in workerd.
+  step('examples/rust-worker: build, then node --test in workerd (Miniflare) against the simulator');
+  run(process.execPath, [path.join(root, 'examples', 'rust-worker', 'build.mjs')]);
+  run(process.execPath, ['--test', path.join(root, 'examples', 'rust-worker', 'test', 'worker.test.mjs')]);
+}
 
 step('npm pack pkg/ and install it into pkg-tests/');
 const packDir = path.join(root, 'target', 'pack');
