@@ -21,6 +21,8 @@ if (want('rust')) {
   run('cargo', ['clippy', '--quiet', '-p', 'meingpt', '--all-targets', '--', '-D', 'warnings']);
   run('cargo', ['clippy', '--quiet', '-p', 'meingpt', '--all-targets', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
   run('cargo', ['test', '--quiet', '-p', 'meingpt']);
+  // The apps built on it: the workers-rs example and the bench app (wasm32 only).
+  run('cargo', ['clippy', '--quiet', '-p', 'meingpt-rust-worker', '-p', 'meingpt-bench-app', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
 }
 
 // Its client (wasm-bindgen-test) against the simulator, which the script starts and stops: in Node,

@@ -1,6 +1,8 @@
 //! A minimal streaming Rust app on the `meingpt` crate (what a Leptos/Dioxus app adds for one
 //! streamed chat): one export that streams a completion and joins its content. bench/rust-app/run.mjs
 //! measures its size and its stream speed against the npm package.
+// A wasm32 app: on other targets (a host `cargo build --workspace`, `cargo package`) it is empty.
+#![cfg(target_arch = "wasm32")]
 
 use futures::StreamExt;
 use meingpt::types::{ChatCompletionRequest, ChatMessage};

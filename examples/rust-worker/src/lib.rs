@@ -4,6 +4,8 @@
 //!
 //! Settings (`wrangler.toml` vars and secrets): `MEINGPT_API_KEY` (secret), `MEINGPT_BASE_URL`
 //! (optional), `ALLOWED_ORIGINS` (browser origins that may call, comma-separated; empty: none).
+// A wasm32 app: on other targets (a host `cargo build --workspace`, `cargo package`) it is empty.
+#![cfg(target_arch = "wasm32")]
 
 use futures::StreamExt;
 use meingpt::types::ChatCompletionRequest;
