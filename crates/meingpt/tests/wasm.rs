@@ -441,7 +441,7 @@ async fn a_js_request_object_through_serde_wasm_bindgen() {
         r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"echo:von JS"}],"max_tokens":50}"#,
     )
     .unwrap();
-    let request: ChatCompletionRequest = meingpt::js::from_js(js).unwrap();
+    let request: ChatCompletionRequest = meingpt::js::from_js(&js).unwrap();
     assert_eq!(request.extra["max_tokens"], 50);
     let answer = client().chat_completion(&request).await.unwrap();
     let back = meingpt::js::to_js(&answer).unwrap();
@@ -525,4 +525,23 @@ async fn an_empty_key_sends_no_authorization_header() {
         .unwrap_err();
     assert_eq!(e.status(), Some(401));
     assert!(e.to_string().contains("missing API key"), "{e}");
+}
+
+#[wasm_bindgen_test]
+async fn undefined_members_of_a_js_request_are_left_out_as_json_stringify_does() {
+    // `{ temperature: undefined }`, as JS code writes `{ temperature: options.temperature }`.
+    let js = js_sys::JSON::parse(
+        r#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"echo:ok"}]}"#,
+    )
+    .unwrap();
+    Reflect::set(&js, &"temperature".into(), &JsValue::UNDEFINED).unwrap();
+    let request: ChatCompletionRequest = meingpt::js::from_js(&js).unwrap();
+    assert_eq!(request.temperature, None);
+    assert!(request.extra.is_empty(), "{:?}", request.extra);
+    let answer = client().chat_completion(&request).await.unwrap();
+    assert_eq!(answer.content(), Some("ok"));
+    // A value JSON cannot carry is refused as the npm package refuses it.
+    Reflect::set(&js, &"seed".into(), &js_sys::BigInt::from(1u32).into()).unwrap();
+    let e = meingpt::js::from_js::<ChatCompletionRequest>(&js).unwrap_err();
+    assert_eq!(e.class_name(), "ValidationError");
 }
