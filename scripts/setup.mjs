@@ -1,6 +1,7 @@
 // Installs what building and testing need, idempotently: the wasm32 Rust target, wasm-bindgen-cli
 // at the exact version in Cargo.lock, the npm dev dependencies, and (with --browser) Debian's
-// Chromium for the browser tests. Each step is skipped when already satisfied.
+// Chromium for the browser tests, with its chromedriver for the Rust crate's wasm-bindgen-test
+// suite in Chromium. Each step is skipped when already satisfied.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { root, run, output, step } from './lib.mjs';
@@ -32,12 +33,17 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(lockFile).mtimeMs) 
 } else console.log('up to date');
 
 if (browser) {
-  step('Chromium (Debian) for the browser tests');
-  if (existsSync('/usr/bin/chromium')) console.log('present');
+  step('Chromium and chromedriver (Debian) for the browser tests');
+  // chromium-driver: wasm-bindgen-test-runner drives Chromium through it (crates/meingpt tests).
+  const missing = [
+    ['/usr/bin/chromium', 'chromium'],
+    ['/usr/bin/chromedriver', 'chromium-driver'],
+  ].filter(([file]) => !existsSync(file)).map(([, pkg]) => pkg);
+  if (missing.length === 0) console.log('present');
   else if (process.getuid?.() === 0) {
     run('apt-get', ['update']);
-    run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
+    run('apt-get', ['install', '-y', '--no-install-recommends', ...missing]);
   } else {
-    console.log('not installed and not root: run `sudo apt-get install chromium`');
+    console.log(`not installed and not root: run \`sudo apt-get install ${missing.join(' ')}\``);
   }
 }

@@ -10,12 +10,36 @@ const started = Date.now();
 
 if (want('rust')) {
   step('cargo fmt --check, clippy -D warnings (host and wasm32)');
-  run('cargo', ['fmt', '--check']);
+  run('cargo', ['fmt', '--all', '--check']);
   run('cargo', ['clippy', '--quiet', '--all-targets', '--', '-D', 'warnings']);
   run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
   run('cargo', ['clippy', '--quiet', '--target', 'wasm32-unknown-unknown', '--features', 'schema-wasm', '--target-dir', 'target/schema', '--', '-D', 'warnings']);
   step('cargo test (host)');
   run('cargo', ['test', '--quiet']);
+  // The Rust crate for Rust apps (crates/meingpt): types, validation and errors on the host.
+  step('crates/meingpt: clippy -D warnings (host and wasm32), cargo test (host)');
+  run('cargo', ['clippy', '--quiet', '-p', 'meingpt', '--all-targets', '--', '-D', 'warnings']);
+  run('cargo', ['clippy', '--quiet', '-p', 'meingpt', '--all-targets', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
+  run('cargo', ['test', '--quiet', '-p', 'meingpt']);
+  // The apps built on it: the workers-rs example and the bench app (wasm32 only).
+  run('cargo', ['clippy', '--quiet', '-p', 'meingpt-rust-worker', '-p', 'meingpt-bench-app', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
+}
+
+// Its client (wasm-bindgen-test) against the simulator, which the script starts and stops: in Node,
+// and in headless Chromium through Debian's chromedriver.
+if (want('rust-wasm')) {
+  step('crates/meingpt: wasm-bindgen-test in Node against the simulator');
+  run(process.execPath, [path.join(root, 'crates', 'meingpt', 'tests', 'run-wasm.mjs')]);
+}
+if (want('rust-browser')) {
+  step('crates/meingpt: wasm-bindgen-test in headless Chromium against the simulator');
+  run(process.execPath, [path.join(root, 'crates', 'meingpt', 'tests', 'run-wasm.mjs'), '--browser']);
+}
+if (want('rust-worker')) {
+  // The workers-rs example (examples/rust-worker) built with the pinned wasm-bindgen, in workerd.
+  step('examples/rust-worker: build, then node --test in workerd (Miniflare) against the simulator');
+  run(process.execPath, [path.join(root, 'examples', 'rust-worker', 'build.mjs')]);
+  run(process.execPath, ['--test', path.join(root, 'examples', 'rust-worker', 'test', 'worker.test.mjs')]);
 }
 
 step('npm pack pkg/ and install it into pkg-tests/');

@@ -185,7 +185,8 @@ pub struct SingleThreaded(pub UnsafeCell<Heap>);
 // SAFETY: only used on wasm32 without atomics, where there is one thread.
 unsafe impl Sync for SingleThreaded {}
 
-#[cfg(target_arch = "wasm32")]
+// Only the npm package's wasm installs it; an app that links the core keeps its own allocator.
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 mod global {
     use super::{Heap, SingleThreaded};
     use core::alloc::{GlobalAlloc, Layout};

@@ -5,8 +5,9 @@
 //! module is the only code that touches JavaScript values; it translates and delegates.
 #![deny(missing_docs)]
 // On wasm the crate is `no_std` with its own panic handler (a trap): std's panic machinery and
-// core's formatting would otherwise cost about a tenth of the wasm. Host builds and tests use std.
-#![cfg_attr(target_arch = "wasm32", no_std)]
+// core's formatting would otherwise cost about a tenth of the wasm. Host builds and tests use std,
+// and so does the core inside another Rust wasm app (feature `std`, as the `meingpt` crate takes it).
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "std")), no_std)]
 
 extern crate alloc;
 
@@ -18,7 +19,7 @@ pub(crate) mod prelude {
     pub use alloc::vec::Vec;
 }
 
-#[cfg(all(target_arch = "wasm32", not(test)))]
+#[cfg(all(target_arch = "wasm32", not(feature = "std"), not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     // Never expected (the code returns errors instead); if it happens, the JS side sees a
@@ -40,7 +41,11 @@ pub mod types;
 pub mod url;
 pub mod validate;
 
-#[cfg(all(target_arch = "wasm32", not(feature = "schema-wasm")))]
+#[cfg(all(
+    target_arch = "wasm32",
+    not(feature = "std"),
+    not(feature = "schema-wasm")
+))]
 pub mod wasm;
 
 // The helpers' validator, built as its own small wasm (loaded on first use by js/tools.js).
