@@ -89,6 +89,23 @@ impl Error {
         Error::TooLarge { status, message }
     }
 
+    /// A redirect that was not followed (followRedirects off): `status` is the 3xx status, or 0
+    /// where the runtime hides it (a browser's opaque redirect); `location` where it pointed.
+    pub fn redirect(status: u16, location: Option<&str>) -> Self {
+        let mut message = String::from("the server answered with a redirect");
+        if status != 0 {
+            message.push_str(" (HTTP ");
+            push_u32(&mut message, u32::from(status));
+            message.push(')');
+        }
+        if let Some(to) = location {
+            message.push_str(" to ");
+            message.push_str(to);
+        }
+        message.push_str(", not followed (it would send the conversation elsewhere): use the final URL as baseUrl, or set followRedirects: true");
+        Error::Api { status, message }
+    }
+
     /// The HTTP status this error carries, if any.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -101,21 +101,10 @@ pub fn http_error(status: u16, text: String, headers: JsValue, secrets: &str) ->
 
 /// A redirect that was not followed, naming where it pointed.
 fn redirect(status: u16, headers: &JsValue) -> Error {
-    let mut message = String::from("the server answered with a redirect");
-    if status != 0 {
-        message.push_str(" (HTTP ");
-        error::push_u32(&mut message, u32::from(status));
-        message.push(')');
-    }
     let location = headers
         .dyn_ref::<web_sys::Headers>()
         .and_then(|h| h.get("location").ok().flatten());
-    if let Some(to) = location {
-        message.push_str(" to ");
-        message.push_str(&to);
-    }
-    message.push_str(", not followed (it would send the conversation elsewhere): use the final URL as baseUrl, or set followRedirects: true");
-    Error::Api { status, message }
+    Error::redirect(status, location.as_deref())
 }
 
 /// The error for a response body that passed `maxResponseBytes` (`limit`).

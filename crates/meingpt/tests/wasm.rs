@@ -546,3 +546,61 @@ async fn undefined_members_of_a_js_request_are_left_out_as_json_stringify_does()
     let e = meingpt::js::from_js::<ChatCompletionRequest>(&js).unwrap_err();
     assert_eq!(e.class_name(), "ValidationError");
 }
+
+#[wasm_bindgen_test]
+async fn a_redirect_is_not_followed_nor_retried() {
+    for stream in [false, true] {
+        let key = unique("redirect");
+        let c = client()
+            .max_retries(2)
+            .header("x-simulator-fault", "redirect:307")
+            .header("x-simulator-fault-key", &key);
+        let e = if stream {
+            c.chat_completion_stream(&echo("x"))
+                .await
+                .map(|_| ())
+                .unwrap_err()
+        } else {
+            c.chat_completion(&echo("x")).await.map(|_| ()).unwrap_err()
+        };
+        assert_eq!(e.class_name(), "APIError", "{e:?}");
+        assert!(e.to_string().contains("redirect"), "{e}");
+        // Node shows the 307; a browser hides a manual redirect's status.
+        assert!(matches!(e.status(), Some(307) | Some(0)), "{e:?}");
+        assert_eq!(requests_with(&key).await.len(), 1, "retried or followed");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_response_past_max_response_bytes_is_too_large_and_not_retried() {
+    for (stream, fault) in [(false, "garbage:300000"), (true, "garbage:300000")] {
+        let key = unique("too-large");
+        let c = client()
+            .max_retries(2)
+            .max_response_bytes(100_000)
+            .header("x-simulator-fault", fault)
+            .header("x-simulator-fault-key", &key);
+        let e = if stream {
+            let mut s = c.chat_completion_stream(&echo("x")).await.unwrap();
+            let mut last = None;
+            while let Some(item) = s.next().await {
+                if let Err(e) = item {
+                    last = Some(e);
+                }
+            }
+            last.expect("the stream failed")
+        } else {
+            c.chat_completion(&echo("x")).await.unwrap_err()
+        };
+        assert!(matches!(e, Error::TooLarge { status: 200, .. }), "{e:?}");
+        assert_eq!(e.class_name(), "ResponseTooLargeError");
+        assert_eq!(requests_with(&key).await.len(), 1, "retried");
+    }
+    // Within the limit the same answer goes through.
+    let answer = client()
+        .max_response_bytes(100_000)
+        .chat_completion(&echo("klein"))
+        .await
+        .unwrap();
+    assert_eq!(answer.content(), Some("klein"));
+}

@@ -4,7 +4,9 @@
 use futures::future::{select, Either};
 use gloo_net::http::{Method, RequestBuilder, Response};
 use meingpt_wasm::error::redact;
-use web_sys::AbortController;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, ReadableStreamDefaultReader, RequestRedirect, ResponseType};
 
 use super::stream::ChatCompletionStream;
 use super::timer::sleep;
@@ -119,7 +121,12 @@ async fn send(
     }
     builder = builder
         .headers(gloo_net::http::Headers::from_raw(raw))
-        .abort_signal(signal.as_ref());
+        .abort_signal(signal.as_ref())
+        .redirect(if client.follow_redirects {
+            RequestRedirect::Follow
+        } else {
+            RequestRedirect::Manual
+        });
     let request = builder
         .body(body)
         .map_err(|e| connection("the request could not be built", e, &client.api_key))?;
@@ -129,11 +136,77 @@ async fn send(
         .map_err(|e| connection("Connection error", e, &client.api_key))
 }
 
+/// The error for a redirect that was not followed (a 3xx, a browser's opaque redirect, or a fetch
+/// that followed anyway), or `None`.
+fn refused_redirect(client: &Client, response: &Response) -> Option<Error> {
+    let status = response.status();
+    let opaque = response.type_() == ResponseType::Opaqueredirect;
+    if client.follow_redirects || !(opaque || (300..400).contains(&status) || response.redirected())
+    {
+        return None;
+    }
+    let status = if (300..400).contains(&status) {
+        status
+    } else {
+        0
+    };
+    let location = response.headers().get("location");
+    Some(meingpt_wasm::Error::redirect(status, location.as_deref()).into())
+}
+
+/// The body as text, read no further than `max_response_bytes` ([`Error::TooLarge`] past it).
+async fn read_text(client: &Client, response: &Response) -> Result<String, Error> {
+    let max = client.max_response_bytes as usize;
+    let too_large = || meingpt_wasm::Error::too_large(response.status(), max as f64).into();
+    let length = response.headers().get("content-length");
+    if length
+        .and_then(|l| l.trim().parse::<usize>().ok())
+        .is_some_and(|l| l > max)
+    {
+        return Err(too_large());
+    }
+    let Some(body) = response.body() else {
+        return Ok(String::new());
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let result = JsFuture::from(reader.read()).await.map_err(|e| {
+            connection("the response body broke off", describe(&e), &client.api_key)
+        })?;
+        let get = |k: &str| js_sys::Reflect::get(&result, &k.into()).unwrap_or_default();
+        if get("done").is_truthy() {
+            return Ok(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if let Ok(chunk) = get("value").dyn_into::<js_sys::Uint8Array>() {
+            if bytes.len() + chunk.length() as usize > max {
+                let _ = reader.cancel();
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk.to_vec());
+        }
+    }
+}
+
+/// A JS error's message, or its string form.
+fn describe(e: &wasm_bindgen::JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+        })
+        .unwrap_or_else(|| "a read failed".into())
+}
+
 /// The failure for an HTTP error status: the core's mapping, with the headers the retry policy
 /// reads.
 async fn http_error(client: &Client, response: &Response) -> Failure {
     let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let text = match read_text(client, response).await {
+        Ok(text) => text,
+        Err(e) => return e.into(),
+    };
     let headers = response.headers();
     Failure {
         error: Error::from_response(status, &text, &client.api_key),
@@ -151,14 +224,14 @@ pub(crate) async fn attempt_json(
     let abort = AbortOnDrop::new()?;
     let work = async {
         let response = send(client, url, body, false, &abort).await?;
+        if let Some(e) = refused_redirect(client, &response) {
+            return Err(e.into());
+        }
         let status = response.status();
         if !(200..300).contains(&status) {
             return Err(http_error(client, &response).await);
         }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| connection("the response body broke off", e, &client.api_key))?;
+        let text = read_text(client, &response).await?;
         Ok((status, text))
     };
     let timer = sleep(f64::from(client.timeout_ms));
@@ -181,6 +254,9 @@ pub(crate) async fn attempt_stream(
     let abort = AbortOnDrop::new()?;
     let work = async {
         let response = send(client, url, body, true, &abort).await?;
+        if let Some(e) = refused_redirect(client, &response) {
+            return Err(e.into());
+        }
         let status = response.status();
         if !(200..300).contains(&status) {
             return Err(http_error(client, &response).await);
@@ -205,5 +281,6 @@ pub(crate) async fn attempt_stream(
         status,
         f64::from(client.timeout_ms),
         client.api_key.clone(),
+        client.max_response_bytes,
     ))
 }

@@ -19,6 +19,7 @@ use http::Failure;
 pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
 const DEFAULT_TIMEOUT_MS: u32 = 600_000;
 const DEFAULT_MAX_RETRIES: u32 = 2;
+const DEFAULT_MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
 /// The npm package's bound too.
 const MAX_RETRIES: u32 = 100;
 
@@ -42,6 +43,8 @@ pub struct Client {
     timeout_ms: u32,
     max_retries: u32,
     headers: Vec<(String, String)>,
+    follow_redirects: bool,
+    max_response_bytes: u32,
 }
 
 impl std::fmt::Debug for Client {
@@ -65,6 +68,8 @@ impl Client {
             timeout_ms: DEFAULT_TIMEOUT_MS,
             max_retries: DEFAULT_MAX_RETRIES,
             headers: Vec::new(),
+            follow_redirects: false,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -86,6 +91,20 @@ impl Client {
     /// (at most 100).
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n.min(MAX_RETRIES);
+        self
+    }
+
+    /// Follow 3xx redirects. Off by default: a redirect is an [`Error::Api`] naming it, so the
+    /// conversation never goes to an address the caller did not name.
+    pub fn follow_redirects(mut self, follow: bool) -> Self {
+        self.follow_redirects = follow;
+        self
+    }
+
+    /// The largest response body accepted, streams included (default 64 MiB); past it the call
+    /// fails with [`Error::TooLarge`] and is not retried. At least 1.
+    pub fn max_response_bytes(mut self, bytes: u32) -> Self {
+        self.max_response_bytes = bytes.max(1);
         self
     }
 

@@ -78,11 +78,20 @@ struct Reader {
     /// comment lines and keep-alive bytes do not keep a stalled stream alive.
     last_event_ms: f64,
     api_key: String,
+    /// Bytes of the body so far, and the most accepted.
+    received: usize,
+    max_bytes: usize,
     done: bool,
 }
 
 impl ChatCompletionStream {
-    pub(crate) fn new(body: ReadableStream, status: u16, timeout_ms: f64, api_key: String) -> Self {
+    pub(crate) fn new(
+        body: ReadableStream,
+        status: u16,
+        timeout_ms: f64,
+        api_key: String,
+        max_bytes: u32,
+    ) -> Self {
         let shared = Rc::new(RefCell::new(Shared {
             acc: Accumulator::new(),
             status,
@@ -99,6 +108,8 @@ impl ChatCompletionStream {
             timeout_ms,
             last_event_ms: now_ms(),
             api_key,
+            received: 0,
+            max_bytes: max_bytes as usize,
             done: false,
         };
         let chunks = futures::stream::unfold(reader, |mut r| async move {
@@ -223,6 +234,12 @@ impl Reader {
             .and_then(|v| v.dyn_into::<Uint8Array>().ok())
             .map(|a| a.to_vec())
             .unwrap_or_default();
+        self.received += bytes.len();
+        if self.received > self.max_bytes {
+            let status = self.shared.borrow().status;
+            self.fail(meingpt_wasm::Error::too_large(status, self.max_bytes as f64).into());
+            return;
+        }
         self.feed(&bytes);
     }
 
