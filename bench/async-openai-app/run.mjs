@@ -9,6 +9,7 @@
 import { fork, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { KEY, models, streamContent } from '../payloads.mjs';
@@ -78,6 +79,7 @@ for (const app of Object.values(apps)) {
   app.module = await import(pathToFileURL(path.join(app.dir, 'app.js')).href);
   app.module.initSync({ module: readFileSync(app.wasmFile) });
   app.times = [];
+  app.cpu = [];
 }
 const names = Object.keys(apps);
 try {
@@ -85,11 +87,17 @@ try {
     for (const name of i % 2 ? names : [...names].reverse()) {
       globalThis.gc?.();
       const t = performance.now();
+      const c = process.cpuUsage();
       const r = await apps[name].module.stream_chat(baseUrl, KEY, model);
       const ms = performance.now() - t;
+      const cpu = process.cpuUsage(c);
       if (r.text !== expected) throw new Error(`${name}: content differs from what the server sent`);
       apps[name].chunks = r.chunks;
-      if (i > 0) apps[name].times.push(ms); // the first round warms up
+      if (i > 0) {
+        // the first round warms up
+        apps[name].times.push(ms);
+        apps[name].cpu.push((cpu.user + cpu.system) / 1000);
+      }
     }
   }
 } finally {
@@ -100,8 +108,9 @@ const lock = readFileSync(path.join(here, 'Cargo.lock'), 'utf8');
 const version = (crate) => new RegExp(`name = "${crate}"\\nversion = "([^"]+)"`).exec(lock)?.[1] ?? '?';
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const row = (name) => {
-  const { size, times, chunks } = apps[name];
-  return `| ${name} | ${size.cargoRaw} B | ${size.wasmRaw} B | **${size.wasmGzip} B** | ${size.glueGzip} B | ${chunks} | ${median(times).toFixed(0)} ms | ${times.map((t) => t.toFixed(0)).join(', ')} |`;
+  const { size, times, cpu, chunks } = apps[name];
+  const list = (xs) => xs.map((t) => t.toFixed(0)).join(', ');
+  return `| ${name} | ${size.cargoRaw} B | ${size.wasmRaw} B | **${size.wasmGzip} B** | ${size.glueGzip} B | ${chunks} | ${median(times).toFixed(0)} ms (${list(times)}) | ${median(cpu).toFixed(0)} ms (${list(cpu)}) |`;
 };
 const section = `${START}
 ## The same app on \`async-openai\`
@@ -112,13 +121,15 @@ and measured as above, in one run. bench/async-openai-app/src/lib.rs is bench/ru
 async-openai ${version('async-openai')} (\`default-features = false, features = ["chat-completion"]\`; on wasm32 its
 reqwest ${version('reqwest')} uses \`fetch\`), with its own workspace, Cargo.lock and target/.
 
-| app | cargo wasm | after wasm-opt -Oz | gzip -9 | glue gzip | chunks read | median, ${CHUNKS.toLocaleString('en')}-chunk stream | runs |
+| app | cargo wasm | after wasm-opt -Oz | gzip -9 | glue gzip | chunks read | ${CHUNKS.toLocaleString('en')}-chunk stream: median wall (runs) | median CPU of this process (runs) |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 ${row('meingpt')}
 ${row('async-openai')}
 
 The two apps read the same stream from the bench server, interleaved in one Node process (a warm-up
-round, then ${runs} measured); each checks the joined content against what the server sent.
+round, then ${runs} measured); each checks the joined content against what the server sent. CPU is
+\`process.cpuUsage()\` (user + system, all threads of the Node process: the wasm, fetch, GC) over one read:
+less moved by other load on the machine than the wall time (the machine load average was ${loadavg().map((l) => l.toFixed(1)).join(', ')} at the end).
 
 Commands (run by the script):
 
@@ -130,6 +141,8 @@ node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-mem
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue <dir>/app_bg.wasm -o <dir>/app_bg.wasm
 gzip -9 (node:zlib gzipSync level 9) of app_bg.wasm and app.js
 \`\`\`
+
+(bench/rust-app/run.mjs writes this file afresh, without this section: run this script after it.)
 ${END}
 `;
 
