@@ -2,7 +2,7 @@
 // of pkg/, installed into pkg-tests/ (a scratch app), tested in Node, in workerd and in Chromium.
 import { existsSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { root, run, step } from './lib.mjs';
+import { root, run, output, step } from './lib.mjs';
 
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
@@ -23,6 +23,12 @@ if (want('rust')) {
   run('cargo', ['test', '--quiet', '-p', 'meingpt']);
   // The apps built on it: the workers-rs example and the bench app (wasm32 only).
   run('cargo', ['clippy', '--quiet', '-p', 'meingpt-rust-worker', '-p', 'meingpt-bench-app', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
+  // The allocator's unsafe code under Miri with strict provenance, where nightly Miri is
+  // installed (`rustup toolchain install nightly --component miri`); about 35 s.
+  step('Miri (strict provenance): the wasm allocator src/heap.rs');
+  if (output('cargo', ['+nightly', 'miri', '--version']) !== null) {
+    run('cargo', ['+nightly', 'miri', 'test', '--quiet', '--lib', 'heap'], { env: { ...process.env, MIRIFLAGS: '-Zmiri-strict-provenance' } });
+  } else console.log('skipped: no nightly Miri here');
 }
 
 // Its client (wasm-bindgen-test) against the simulator, which the script starts and stops: in Node,
