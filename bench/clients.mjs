@@ -11,7 +11,8 @@ const request = (model, stream) => (stream ? { model, messages: MESSAGES, stream
 
 async function ours(baseUrl, text) {
   const { chatCompletion } = await import('meingpt-wasm');
-  const options = { apiKey: KEY, baseUrl, maxRetries: 0 };
+  // The memory bench streams 100 MB: past the 64 MiB default of maxResponseBytes.
+  const options = { apiKey: KEY, baseUrl, maxRetries: 0, maxResponseBytes: 2 ** 30 };
   return {
     async stream(model, keep = true) {
       const stream = await chatCompletion(request(model, true), options);
