@@ -96,6 +96,8 @@ globalThis.app = {
   tools: (o) => api.runTools({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Nutze t.' }] },
     { tools: { t: { parameters: { type: 'object' }, run: () => 'ok' } } }, o)
     .then(() => null, (e) => JSON.stringify(describeError(api, e))),
+  withSignal: (o, signal) => api.chatCompletion({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hallo' }] }, { ...o, signal })
+    .then((c) => c.object, (e) => JSON.stringify(describeError(api, e))),
   init: (module) => api.init({ module }).then(() => 'ok', (e) => JSON.stringify(describeError(api, e))),
 };
 `;
@@ -154,4 +156,15 @@ test('edge-light entry: a validator wasm (runTools) that is not there is a MeinG
   const e = JSON.parse(await rt.evaluate(`app.tools(${o()})`));
   assert.equal(e.name, 'MeinGPTError', JSON.stringify(e));
   assert.match(e.message, /^meingpt-wasm could not load meingpt_schema\.wasm \(runTools, parse\): import it with '\?module'/);
+});
+
+test("edge-light entry: an AbortSignal from outside the sandbox (Next.js passes the request's) is taken", T, async () => {
+  const rt = sandbox(await bundle(SCENARIO), compiledBindings());
+  const controller = new AbortController(); // Node's, not the sandbox's AbortSignal class
+  rt.context.outer = controller.signal;
+  assert.equal(await rt.evaluate('outer instanceof AbortSignal'), false, 'the signal is of another realm');
+  assert.equal(await rt.evaluate(`app.withSignal(${o()}, outer)`), 'chat.completion');
+  controller.abort();
+  const e = JSON.parse(await rt.evaluate(`app.withSignal(${o()}, outer)`));
+  assert.ok(e.is.APIUserAbortError, JSON.stringify(e));
 });
