@@ -13,7 +13,7 @@ test('Deno: a plain call, a stream, error classes, an abort, a runTools round tr
   assert.match(deno.version, /^deno 2\./);
   const { result } = await runApp(
     deno.bin,
-    ['run', '--no-lock', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', 'app.mjs'],
+    ['run', '--no-lock', '--allow-net=127.0.0.1', '--allow-read', 'app.mjs'],
     { cwd: path.join(APP, 'deno'), env: { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1' } },
   );
   checkScenario(result);

@@ -113,6 +113,7 @@ for (const [label, route] of [['Node runtime', '/api/chat'], ['edge runtime', '/
     const post = (body) =>
       fetch(site + route, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const response = await post({ messages: [{ role: 'user', content: QUESTION }] });
+    const calls = sim.log.length; // the API calls so far, this one included (its answer has begun)
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type'), /^text\/event-stream/);
     const stream = await ChatCompletionStream.fromResponse(response);
@@ -121,6 +122,16 @@ for (const [label, route] of [['Node runtime', '/api/chat'], ['edge runtime', '/
     const refused = await ChatCompletionStream.fromResponse(await post({ messages: 'nein' })).then(() => null, (e) => e);
     assert.ok(refused instanceof BadRequestError, String(refused));
     assert.match(refused.message, /messages/);
+    // The route holds the key: no call from another site's page, no unbounded body.
+    const crossSite = await fetch(site + route, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: QUESTION }] }),
+    });
+    assert.equal(crossSite.status, 403);
+    const huge = await post({ messages: [{ role: 'user', content: 'x'.repeat(600 * 1024) }] });
+    assert.equal(huge.status, 413);
+    assert.equal(sim.log.length, calls, 'nothing refused reached the API');
   });
 
   test(`${label}: the page renders the stream in Chromium, and never sees the key`, { timeout: 60_000 }, async () => {

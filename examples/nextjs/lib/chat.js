@@ -5,6 +5,37 @@ import { chatCompletion, APIError, MeinGPTError } from 'meingpt-wasm';
 
 const MAX_MESSAGES = 50;
 const MAX_CHARS = 8000;
+const MAX_BODY_BYTES = 512 * 1024;
+
+/** The request body as JSON, read up to MAX_BODY_BYTES (undefined when it is not JSON). */
+async function readJson(request) {
+  const reader = request.body?.getReader();
+  if (!reader) return undefined;
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      // Not awaited: in Next.js's edge sandbox the cancel of a request body never settles.
+      reader.cancel().catch(() => {});
+      throw new RangeError('body too large');
+    }
+    parts.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
 
 /** The conversation the page sent, or undefined when it is not one (only user/assistant text). */
 function conversation(body) {
@@ -22,12 +53,17 @@ function conversation(body) {
 const error = (status, message) => Response.json({ error: { message } }, { status });
 
 export async function POST(request) {
+  // The key pays for every call: pages of other sites may not make their visitors' browsers call it.
+  // Browsers say where a request comes from in Sec-Fetch-Site (the Host header proves nothing).
+  const site = request.headers.get('sec-fetch-site');
+  if (site !== null && site !== 'same-origin' && site !== 'none') return error(403, 'cross-site requests are refused');
   let body;
   try {
-    body = await request.json();
+    body = await readJson(request);
   } catch {
-    return error(400, 'a JSON body is expected');
+    return error(413, `the body is limited to ${MAX_BODY_BYTES} bytes`);
   }
+  if (body === undefined) return error(400, 'a JSON body is expected');
   const messages = conversation(body);
   if (!messages) return error(400, `messages: 1 to ${MAX_MESSAGES} user/assistant messages of at most ${MAX_CHARS} characters`);
   try {
