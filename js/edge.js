@@ -1,8 +1,9 @@
 // Vercel's Edge Runtime: Next.js edge routes, Vercel Edge Functions (the `edge-light` condition).
 // Deployed, it refuses to compile wasm from bytes at run time (as Workers do), so the wasm comes in
 // as a compiled module through `?module`, the import Next.js and Vercel's bundlers turn into a
-// WebAssembly.Module. Imported on first use, so a bundle that cannot provide it still loads, and
-// the call rejects with a MeinGPTError that says what to do.
+// WebAssembly.Module. Imported on first use: where that import fails at run time (a host that does
+// not provide `?module`), the call rejects with a MeinGPTError that says what to do, instead of the
+// whole module failing to load.
 import { lazy, later, laterIterable } from './lazy.js';
 
 export * from './exports.js';
