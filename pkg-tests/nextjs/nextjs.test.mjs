@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,6 +27,29 @@ const { startSimulator } = await import(pathToFileURL(path.join(ROOT, 'simulator
 const KEY = 'sk-nextjs-server-only-4711';
 const QUESTION = 'Hallo! Wie ist das Wetter in München?';
 const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
+
+/**
+ * POSTs `body` on a connection of its own, closed afterwards: the status, or the error code when the
+ * server answered (413) and closed before the body was all sent. Through fetch, that connection went
+ * back to its pool and failed the next test's request now and then ("fetch failed").
+ */
+function postAlone(route, body) {
+  return new Promise((resolve) => {
+    const req = http.request(site + route, {
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' },
+      timeout: 15_000,
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve(e.code ?? e.message));
+    req.end(body);
+  });
+}
 
 let sim;
 let server; // the `next start` child
@@ -129,8 +153,8 @@ for (const [label, route] of [['Node runtime', '/api/chat'], ['edge runtime', '/
       body: JSON.stringify({ messages: [{ role: 'user', content: QUESTION }] }),
     });
     assert.equal(crossSite.status, 403);
-    const huge = await post({ messages: [{ role: 'user', content: 'x'.repeat(600 * 1024) }] });
-    assert.equal(huge.status, 413);
+    const huge = await postAlone(route, JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(600 * 1024) }] }));
+    assert.ok([413, 'ECONNRESET', 'EPIPE'].includes(huge), `a body over the limit: ${huge}`);
     assert.equal(sim.log.length, calls, 'nothing refused reached the API');
   });
 
