@@ -5,6 +5,7 @@ import { lazy, later, laterIterable } from './lazy.js';
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy((glue) =>
   glue.default({ module_or_path: new URL('./meingpt_wasm_bg.wasm', import.meta.url) }),
+  "serve it beside the package's JS as application/wasm",
 );
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () =>

@@ -334,8 +334,25 @@ export declare function parse<T = unknown>(
   options?: ChatCompletionOptions,
 ): Promise<ParsedCompletion<T>>;
 
-/** Loads the wasm now instead of on the first call (optional). */
-export declare function init(): Promise<void>;
+/**
+ * Where `init({ module })` may take the wasm (`meingpt_wasm_bg.wasm`) from: a compiled module (for
+ * hosts that refuse to compile wasm at run time, such as Vercel's Edge Runtime and Workers), its
+ * bytes, a fetch Response, or a URL to fetch.
+ */
+export type InitInput = WebAssembly.Module | BufferSource | Response | URL | string;
+
+/** Options of `init()`. */
+export interface InitOptions {
+  /** The wasm, given by the host instead of loaded the entry's own way. */
+  module?: InitInput | Promise<InitInput>;
+}
+
+/**
+ * Loads the wasm now instead of on the first call (optional). With `{ module }` it uses the wasm the
+ * host gives; only the first load counts, later calls change nothing. A wasm that cannot be found,
+ * fetched or compiled rejects with a `MeinGPTError` that says how to serve it.
+ */
+export declare function init(options?: InitOptions): Promise<void>;
 
 // ---------- Errors ----------
 

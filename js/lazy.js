@@ -7,7 +7,7 @@
 // their next read, everything else carries on.
 import { createGlue, useGlue, validateRequest as rawValidateRequest } from './meingpt_wasm.js';
 import { chatCompletion as send } from './client.js';
-import { APIConnectionError, toolsFallback } from './errors.js';
+import { APIConnectionError, MeinGPTError, toolsFallback } from './errors.js';
 import { ChatCompletionStream, setLoad } from './stream.js';
 
 const failure = (cause) => new APIConnectionError('The WebAssembly instance failed; the next call starts a new one.', { cause });
@@ -20,6 +20,9 @@ const HIGH_WATER = 64 * 1024 * 1024;
 let module; // the compiled module, once loaded
 let live; // the live glue
 let ready;
+let serve; // how this entry's runtime gets its wasm (lazy's `how`), for the helpers' validator wasm
+
+const loadError = (file, how, cause) => new MeinGPTError(`meingpt-wasm could not load ${file}: ${how}`, { cause });
 
 /** A fresh glue whose exports notice a trap: then it is dead, and a new instance replaces it. */
 function fresh() {
@@ -71,12 +74,23 @@ function replace() {
   }
 }
 
-/** `load(glue)` instantiates the wasm in a fresh glue, each runtime its own way. */
-export function lazy(load) {
-  const init = () =>
+/**
+ * `load(glue)` instantiates the wasm in a fresh glue, each runtime its own way; `how` tells a user of
+ * that runtime how to serve the wasm when it fails. `init({ module })` takes the wasm from the host
+ * instead (a WebAssembly.Module, its bytes, a Response or a URL), for hosts that compile it
+ * themselves or refuse to compile it at run time; once loaded, later init calls change nothing.
+ */
+export function lazy(load, how) {
+  serve = how;
+  const init = (given) =>
     (ready ??= (async () => {
       const glue = fresh();
-      await load(glue);
+      try {
+        await (given?.module ? glue.default({ module_or_path: given.module }) : load(glue));
+      } catch (cause) {
+        // Never a bare TypeError ("Invalid URL", "fetch failed", a refused compile): say what to do.
+        throw loadError('meingpt_wasm_bg.wasm', `${how}, or pass it to init({ module })`, cause);
+      }
       module = glue.module;
       use(glue);
     })().catch((e) => {
@@ -106,11 +120,19 @@ export function lazy(load) {
 
 // tools.js helpers, loaded on first use: bundles that never call them do not ship them. `schema`
 // loads the validator wasm (a WebAssembly.Module) the way the entry's runtime loads wasm.
+// A validator wasm that cannot be found or compiled is a MeinGPTError too.
+const helpers = (call, schema) => ({
+  call,
+  schema: () =>
+    (async () => (await schema()) ?? Promise.reject(new TypeError('no module')))().catch((cause) => {
+      throw loadError('meingpt_schema.wasm (runTools, parse)', serve, cause);
+    }),
+});
 export const later = (name, call, schema) => (...args) =>
-  import('./tools.js').then((m) => m[name]({ call, schema }, ...args));
+  import('./tools.js').then((m) => m[name](helpers(call, schema), ...args));
 export const laterIterable = (name, call, schema) =>
   async function* (...args) {
-    yield* (await import('./tools.js'))[name]({ call, schema }, ...args);
+    yield* (await import('./tools.js'))[name](helpers(call, schema), ...args);
   };
 
 /** @internal Test-only: makes the live instance trap (wasm `unreachable`). */

@@ -59,7 +59,7 @@ glueText = glueFactory(glueText);
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
 const helperFiles = ['tools.js', 'rehydrate.js']; // loaded on first use of runTools/parse/fromReadableStream
-for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'index.d.ts', ...helperFiles]) {
+for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'edge.js', 'index.d.ts', ...helperFiles]) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }
 rmSync(path.join(pkg, '.gitignore'), { force: true });
@@ -76,13 +76,14 @@ const manifest = {
   engines: { node: '>=18' },
   files: [
     `${name}.js`, `${name}_bg.wasm`, 'errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js',
-    'node.js', 'browser.js', 'workerd.js', 'index.d.ts', 'README.md', 'LICENSE', ...helperFiles, 'meingpt_schema.wasm',
+    'node.js', 'browser.js', 'workerd.js', 'edge.js', 'index.d.ts', 'README.md', 'LICENSE', ...helperFiles, 'meingpt_schema.wasm',
   ],
   types: './index.d.ts',
   exports: {
     '.': {
       types: './index.d.ts',
       workerd: './workerd.js',
+      'edge-light': './edge.js',
       node: './node.js',
       browser: './browser.js',
       default: './browser.js',
@@ -214,6 +215,14 @@ function glueFactory(text) {
   const swaps = [
     [/^export \{ initSync, __wbg_init as default \};$/m, ''],
     ['wasm = instance.exports;', 'wasm = wrapExports(instance.exports);'],
+    // initSync is only ever given a compiled module (the entries, lazy.js's fresh instance), which may
+    // come from another realm (Next.js hands its edge sandbox modules compiled outside): no
+    // `instanceof WebAssembly.Module` test, which such a module fails.
+    [/^\s*if \(!\(module instanceof WebAssembly\.Module\)\) \{\n\s*module = new WebAssembly\.Module\(module\);\n\s*\}\n/m, ''],
+    // The entries and lazy.js always pass a single object: the warnings about the old parameters
+    // are dead code (and 100 B gzip of what a browser loads).
+    [/^\s*if \(module !== undefined\) \{\n\s*if \(Object\.getPrototypeOf\(module\) === Object\.prototype\) \{\n\s*\(\{module\} = module\)\n\s*\} else \{\n\s*console\.warn\([^\n]*\n\s*\}\n\s*\}\n/m, '({ module } = module);\n'],
+    [/^\s*if \(module_or_path !== undefined\) \{\n\s*if \(Object\.getPrototypeOf\(module_or_path\) === Object\.prototype\) \{\n\s*\(\{module_or_path\} = module_or_path\)\n\s*\} else \{\n\s*console\.warn\([^\n]*\n\s*\}\n\s*\}\n/m, '({ module_or_path } = module_or_path);\n'],
     // The entries always pass the wasm (browser.js its own `new URL`); inside the factory this default
     // could no longer be tree-shaken, and would put a wasm URL into Node and Workers bundles.
     [/^\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('meingpt_wasm_bg\.wasm', import\.meta\.url\);\n\s*\}\n/m, ''],

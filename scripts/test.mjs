@@ -68,6 +68,13 @@ const suites = [
   ['demo', path.join(app, 'demo')],
   ['types', path.join(app, 'types')],
   ['size', path.join(app, 'size')],
+  // Issue 16: every runtime people deploy to (the binaries come from pinned npm packages).
+  ['edge', path.join(app, 'edge')],
+  ['cjs', path.join(app, 'cjs')],
+  ['deno', path.join(app, 'deno')],
+  ['bun', path.join(app, 'bun')],
+  ['bundlers', path.join(app, 'bundlers')],
+  ['nextjs', path.join(app, 'nextjs')],
 ];
 for (const [name, dir] of suites) {
   if (!want(name) || !existsSync(dir)) continue;

@@ -57,6 +57,8 @@ import type {
   ParsedCompletion,
   ParsedChatCompletionStream,
   RehydrateOptions,
+  InitInput,
+  InitOptions,
 } from 'meingpt-wasm';
 
 // ---------- Type-level assertions ----------
@@ -128,6 +130,18 @@ const options: ChatCompletionOptions = {
   fetch: (input: string, init: RequestInit) => fetch(input, init),
 };
 const headerForms: ChatCompletionOptions[] = [{ headers: new Headers() }, { headers: [['x-a', '1']] }, {}];
+
+// init({ module }): a host hands the wasm over (a compiled module, bytes, a Response or a URL).
+export async function initForms(module: WebAssembly.Module, bytes: Uint8Array): Promise<void> {
+  const forms: InitInput[] = [module, bytes, new Response(null), new URL('https://example.test/x.wasm'), '/x.wasm'];
+  const options: InitOptions = { module: Promise.resolve(forms[0]) };
+  await init(options);
+  await init({ module });
+  await init({});
+  // TypeScript declares WebAssembly.Module as an empty interface, so only null and undefined are refused.
+  // @ts-expect-error null is no wasm
+  await init({ module: null });
+}
 
 export async function nonStream(): Promise<string | null> {
   await init();

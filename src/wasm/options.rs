@@ -11,6 +11,17 @@ use web_sys::{AbortSignal, Headers};
 use crate::error::Error;
 use crate::{redact, url};
 
+/// An AbortSignal of any realm, told by its shape: `instanceof` fails for one made in another realm
+/// (Next.js hands its edge route handlers the request's signal from outside their sandbox). The JS
+/// side only reads `aborted` and adds and removes an `abort` listener.
+fn is_signal(s: &JsValue) -> bool {
+    let get = |k: &str| Reflect::get(s, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    s.is_object()
+        && get("aborted").as_bool().is_some()
+        && get("addEventListener").is_function()
+        && get("removeEventListener").is_function()
+}
+
 /// Where meinGPT's OpenAI-compatible API lives.
 pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
 const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
@@ -90,10 +101,8 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
 
     let signal = match opt("signal") {
         s if s.is_undefined() || s.is_null() => None,
-        s => Some(
-            s.dyn_into::<AbortSignal>()
-                .map_err(|_| bad("options.signal", "signal must be an AbortSignal"))?,
-        ),
+        s if is_signal(&s) => Some(s.unchecked_into::<AbortSignal>()),
+        _ => return Err(bad("options.signal", "signal must be an AbortSignal")),
     };
     let timeout_ms = match opt("timeoutMs") {
         t if t.is_undefined() => DEFAULT_TIMEOUT_MS,
