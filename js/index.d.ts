@@ -38,6 +38,10 @@ export interface AssistantMessage {
   content?: string | ContentPart[] | null;
   tool_calls?: ToolCall[];
   refusal?: string | null;
+  /** A reasoning model's reasoning (DeepSeek's name), kept for the next turn. */
+  reasoning_content?: string | null;
+  /** The same, as some other OpenAI-compatible servers name it. */
+  reasoning?: string | null;
   name?: string;
 }
 export interface ToolMessage {
@@ -149,6 +153,10 @@ export interface ChatCompletionMessage {
   content: string | null;
   refusal?: string | null;
   tool_calls?: ToolCall[];
+  /** A reasoning model's reasoning text (`deepseek-r1`, ...), as sent; joined like content in `finalCompletion()`. */
+  reasoning_content?: string | null;
+  /** The same, as some other servers name it. */
+  reasoning?: string | null;
   [key: string]: unknown;
 }
 
@@ -190,6 +198,9 @@ export interface ChatCompletionChunk {
       content?: string | null;
       refusal?: string | null;
       tool_calls?: ToolCallDelta[];
+      /** A reasoning model's reasoning piece (usually before the first content). */
+      reasoning_content?: string | null;
+      reasoning?: string | null;
       [key: string]: unknown;
     };
     finish_reason: FinishReason | null;
@@ -286,10 +297,12 @@ export interface RunToolsResult {
 
 export type RunToolsEvent =
   | { type: 'content'; step: number; delta: string }
+  /** A reasoning model's reasoning piece (`reasoning_content` or `reasoning` of the delta). */
+  | { type: 'reasoning'; step: number; delta: string }
   | { type: 'step'; step: number; completion: ChatCompletion }
   | { type: 'tool_call_started'; step: number; id: string; name: string; arguments: string }
   | { type: 'tool_call_finished'; step: number; id: string; name: string; result: string; error: boolean }
-  | ({ type: 'done' } & RunToolsResult);
+  | ({ type: 'done'; /** The final completion's `citations` (Perplexity-like models), when it has them. */ citations?: unknown } & RunToolsResult);
 
 /**
  * Calls the model, runs the tool calls it asks for (in parallel), sends back their results, and

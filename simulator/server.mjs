@@ -527,6 +527,7 @@ export async function startSimulator(opts = {}) {
           created: MODEL_CREATED,
           owned_by: m.owned_by,
           supports_tools: m.supports_tools,
+          reasoning: m.reasoning,
         })),
       });
       return;
