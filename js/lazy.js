@@ -113,6 +113,11 @@ export const laterIterable = (name, call, schema) =>
     yield* (await import('./tools.js'))[name]({ call, schema }, ...args);
   };
 
+// meinGPT's other routes (routes.js), loaded on first use like the helpers above; they need the
+// main wasm (`init`) and the helpers' wasm (`schema`: the embeddings check, base64, ids).
+export const route = (name, init, schema) => (...args) =>
+  import('./routes.js').then((m) => m[name]({ init, schema }, ...args));
+
 /** @internal Test-only: makes the live instance trap (wasm `unreachable`). */
 export function __trapForTests() {
   live?.__meingpt_trap();
