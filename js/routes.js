@@ -90,7 +90,8 @@ async function call(api, route, options, method = 'POST', body, form) {
   // A baseUrl that is not a string (or options that are not an object) is left to prepare's error.
   const url = base == null || typeof base === 'string' ? await withHelper(api, (x) => routeUrl(x, base ?? undefined, route)) : undefined;
   await api.init();
-  const plan = prepare(PROBE, object && url ? { ...options, baseUrl: url, baseURL: undefined } : options);
+  // Over the caller's object, not a copy: options read through getters or a prototype still count.
+  const plan = prepare(PROBE, object && url ? Object.create(options, { baseUrl: { value: url }, baseURL: { value: undefined } }) : options);
   plan[0] = url;
   plan[2] = body;
   // No body, or multipart (fetch writes its boundary): not the JSON content type prepare set.

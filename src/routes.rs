@@ -128,30 +128,36 @@ pub const DEFAULT_API_ROOT: &str = "https://app.meingpt.com/api";
 /// `baseUrl` serves every function. Otherwise read as chat's `baseUrl` is ([`crate::url::endpoint`]:
 /// the route goes into the path, the query stays; the same refusals).
 pub fn api_url(base: Option<&str>, route: &str) -> Result<String, &'static str> {
+    const CHAT: &[u8] = b"/openai/v1";
     let base = base.unwrap_or(DEFAULT_API_ROOT);
-    let query = base.find('?').unwrap_or(base.len());
-    let (path, rest) = base.split_at(query);
+    // Byte loops and `get` only (no `str` searchers or slicing that could panic): every cut is at
+    // an ASCII byte, so on a character boundary.
+    let b = base.as_bytes();
+    let query = b.iter().position(|&c| c == b'?').unwrap_or(b.len());
     // The suffix must lie in the path, after `scheme://host`.
-    let path_at = match path.find("://") {
-        Some(i) => path
-            .get(i + 3..)
-            .and_then(|a| a.find('/'))
-            .map_or(path.len(), |j| i + 3 + j),
-        None => 0,
-    };
-    let trimmed = path.trim_end_matches('/');
-    let root = match trimmed.strip_suffix("/openai/v1") {
-        Some(r) if r.len() >= path_at => r,
-        _ => path,
+    let path_at = (0..query)
+        .find(|&i| b.get(i..i + 3) == Some(b"://"))
+        .map_or(0, |i| {
+            (i + 3..query)
+                .find(|&j| b.get(j) == Some(&b'/'))
+                .unwrap_or(query)
+        });
+    let mut end = query;
+    while end > path_at && b.get(end - 1) == Some(&b'/') {
+        end -= 1;
+    }
+    let cut = match end.checked_sub(CHAT.len()) {
+        Some(start) if start >= path_at && b.get(start..end) == Some(CHAT) => start,
+        _ => query,
     };
     // A relative base that was only `/openai/v1` leaves the path `/`.
-    let mut b = String::from(if root.is_empty() && !path.is_empty() {
-        "/"
-    } else {
-        root
+    let mut url = String::from(match base.get(..cut) {
+        Some("") if query > 0 => "/",
+        Some(root) => root,
+        None => base,
     });
-    b.push_str(rest);
-    crate::url::endpoint(&b, route)
+    url.push_str(base.get(query..).unwrap_or_default());
+    crate::url::endpoint(&url, route)
 }
 
 /// The value of one base64 digit (standard alphabet), or `None`.

@@ -2,6 +2,9 @@
 // assistant files against the simulator, with the chat route's options, errors and retries.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import {
   embeddings,
   listAssistants,
@@ -334,4 +337,38 @@ test('a delete answered with 204 resolves', T, async () => {
 
 test('chat still works after all of the above', T, async () => {
   await assertHealthy(sim);
+});
+
+test('a bundle that only calls chatCompletion does not ship routes.js; one that calls a route does', T, async () => {
+  const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const esbuild = createRequire(path.join(app, '..', 'package.json'))('esbuild');
+  const bundle = async (names) => {
+    const r = await esbuild.build({
+      stdin: { contents: `import { ${names} } from 'meingpt-wasm'; console.log(${names});`, resolveDir: app },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      minify: true,
+      write: false,
+      logLevel: 'silent',
+    });
+    return r.outputFiles[0].text;
+  };
+  const MARK = 'must be an id: 1 to 256'; // a string only routes.js holds
+  for (const names of ['chatCompletion', 'chatCompletion, runTools, ValidationError']) {
+    const text = await bundle(names);
+    assert.ok(!text.includes(MARK), names);
+    assert.ok(!text.includes('routes.js'), names);
+  }
+  for (const names of ['embeddings', 'runWorkflow', 'deleteAssistantFile']) {
+    assert.ok((await bundle(names)).includes(MARK), names);
+  }
+});
+
+test('options read through a prototype or a getter count, as they do for chat', T, async () => {
+  const id = uid('proto');
+  const options = Object.create({ baseUrl: sim.baseUrl, headers: { 'x-test-id': id } }, { apiKey: { get: () => KEY } });
+  const r = await listAssistants(options);
+  assert.equal(r.assistants.length, 3);
+  assert.equal(logOf(id)[0].headers.authorization, `Bearer ${KEY}`);
 });
