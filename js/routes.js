@@ -150,7 +150,10 @@ function floats(x, b64, index, response) {
   x.free(p, n);
   if (!r) throw new APIError(200, `embedding ${index} is not base64 of little-endian float32 values`, response);
   const count = new Uint32Array(x.memory.buffer, r, 1)[0];
-  const out = Array.from(new Float32Array(x.memory.buffer, r + 4, count));
+  const view = new Float32Array(x.memory.buffer, r + 4, count);
+  // A plain loop: Array.from(view) was ten times slower (the iterator protocol per element).
+  const out = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = view[i];
   x.free_floats(r, count);
   return out;
 }

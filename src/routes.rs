@@ -383,9 +383,20 @@ mod tests {
     #[test]
     fn not_base64_or_not_whole_floats() {
         let mut out = Vec::new();
-        for bad in ["AAA", "AAAAA", "AAAA", "AA!A", "AAAAAA=B", "AAAAAB=="] {
+        for bad in [
+            "AAA",
+            "AAAAA",
+            "AAAA",
+            "AA!A",
+            "AAAAAAAAAAAAAA!A",
+            "AAAAAA=B",
+            "AAAAAB==",
+        ] {
             assert_eq!(base64_floats(bad.as_bytes(), &mut out), None, "{bad}");
         }
+        out.clear();
+        assert_eq!(base64_floats(b"AAAAAAAAAAAAAAAA", &mut out), Some(()));
+        assert_eq!(out, [0.0; 3]);
         out.clear();
         assert_eq!(base64_floats(b"", &mut out), Some(()));
         assert!(out.is_empty());
