@@ -360,7 +360,7 @@ export interface EmbeddingsRequest {
   /** Documented as unused by meinGPT; the only model named is `text-embedding-3-large`. */
   model?: string;
   /**
-   * Left out: base64 is asked for (a third of the bytes on the wire) and decoded, so `embedding`
+   * Left out: base64 is asked for (a quarter of the bytes on the wire) and decoded, so `embedding`
    * is `number[]`. `'float'`: floats are asked for. `'base64'`: the strings come back as sent.
    */
   encoding_format?: 'float' | 'base64';

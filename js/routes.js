@@ -117,7 +117,7 @@ function json(value, param) {
 
 /**
  * `embeddings(request, options)`: OpenAI's response with float arrays. Unless the caller named an
- * `encoding_format`, base64 is asked for (a third of the bytes on the wire, as OpenAI's client
+ * `encoding_format`, base64 is asked for (a quarter of the bytes on the wire, as OpenAI's client
  * does) and decoded; a server that sent floats anyway is read as it is.
  */
 export async function embeddings(api, request, options) {
