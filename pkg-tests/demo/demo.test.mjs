@@ -252,6 +252,25 @@ describe('the demo page on the simulator', () => {
     await page.selectOption('#fault', '');
   });
 
+  test('a reasoning model: its reasoning collapsed above the answer, sent back with the next turn', T, async () => {
+    await page.click('#clear');
+    await page.selectOption('#model', 'deepseek-r1');
+    await sendAndWait(page, 'Was ist 2+2?');
+    const box = await page.evaluate(() => {
+      const d = [...document.querySelectorAll('.msg.assistant')].at(-1).querySelector('.body details.reasoning');
+      return d && { open: d.open, first: d.parentElement.firstChild === d, text: d.querySelector('div').textContent };
+    });
+    assert.deepEqual(box, { open: false, first: true, text: 'Die Frage lautet „Was ist 2+2?“. Ich überlege kurz, dann antworte ich knapp.' });
+    assert.match(await lastText(page, '.msg.assistant .body'), /Hallo! Sie fragten/);
+    await sendAndWait(page, 'Und 3+3?');
+    assert.equal(chats().at(-1).body.messages[1].reasoning_content, box.text);
+    await page.click('.msg.assistant details.reasoning summary');
+    const file = path.join(OUT, 'demo-reasoning.png');
+    await page.screenshot({ path: file });
+    assert.ok(fs.statSync(file).size > 10_000);
+    await page.selectOption('#model', 'gpt-4o-mini');
+  });
+
   test('screenshot of a conversation (pkg-tests/.out/demo.png)', T, async () => {
     await page.click('#clear');
     await sendAndWait(page, 'Hallo! Was kann meinGPT für unser Team tun?');
