@@ -4,6 +4,7 @@
 import { chatCompletion } from './pkg/browser.js';
 import { TOOLS, runTool } from './tools.js';
 import { explain } from './explain.js';
+import { initOwnApi } from './own-api.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY_STORE = 'meingpt-demo.apiKey';
@@ -455,4 +456,5 @@ $('prompt').addEventListener('keydown', (e) => {
   }
 });
 await initSettings();
+initOwnApi(() => requestOptions());
 document.body.dataset.ready = 'true';
