@@ -33,9 +33,14 @@ export class Link {
   }
 }
 
-export async function chatCompletion(request, options) {
-  const [url, headers, body, stream, timeoutMs, maxRetries, signal, fetchFn, key, follow, maxBytes] = prepare(request, options);
-  const call = { fetchFn: fetchFn ?? fetch, url, headers, body, stream, timeoutMs, signal, key, follow, maxBytes };
+export const chatCompletion = async (request, options) => send(prepare(request, options));
+
+/**
+ * The attempts of one call, `plan` being what `prepare()` returned; meinGPT's other routes
+ * (routes.js) pass `method` and a multipart `form` as well.
+ */
+export async function send([url, headers, body, stream, timeoutMs, maxRetries, signal, fetchFn, key, follow, maxBytes], method = 'POST', form) {
+  const call = { fetchFn: fetchFn ?? fetch, url, headers, body: form ?? body, stream, timeoutMs, signal, key, follow, maxBytes, method };
   for (let retry = 0; ; retry++) {
     try {
       return await attempt(call);
@@ -55,7 +60,7 @@ export async function chatCompletion(request, options) {
   }
 }
 
-async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal, key, follow, maxBytes }) {
+async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal, key, follow, maxBytes, method }) {
   if (signal?.aborted) throw connectionError(1, '', undefined, key);
   const link = new Link(signal);
   let kept = false;
@@ -65,7 +70,7 @@ async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal,
     let response;
     try {
       response = await fetchFn(url, {
-        method: 'POST',
+        method,
         headers,
         body,
         signal: link.controller.signal,

@@ -4,7 +4,7 @@
 // WebAssembly.Module. Imported on first use: where that import fails at run time (a host that does
 // not provide `?module`), the call rejects with a MeinGPTError that says what to do, instead of the
 // whole module failing to load.
-import { lazy, later, laterIterable } from './lazy.js';
+import { lazy, later, laterIterable, route } from './lazy.js';
 
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(async (glue) => {
@@ -15,3 +15,15 @@ const schema = () => import('./meingpt_schema.wasm?module').then((m) => m.defaul
 export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
 export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
 export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);
+// meinGPT's other routes, loaded on first use (js/routes.js).
+export const embeddings = /* @__PURE__ */ route('embeddings', init, schema);
+export const listAssistants = /* @__PURE__ */ route('listAssistants', init, schema);
+export const runAssistant = /* @__PURE__ */ route('runAssistant', init, schema);
+export const listWorkflows = /* @__PURE__ */ route('listWorkflows', init, schema);
+export const getWorkflowInputs = /* @__PURE__ */ route('getWorkflowInputs', init, schema);
+export const runWorkflow = /* @__PURE__ */ route('runWorkflow', init, schema);
+export const listAssistantFiles = /* @__PURE__ */ route('listAssistantFiles', init, schema);
+export const uploadAssistantFile = /* @__PURE__ */ route('uploadAssistantFile', init, schema);
+export const getAssistantFile = /* @__PURE__ */ route('getAssistantFile', init, schema);
+export const replaceAssistantFile = /* @__PURE__ */ route('replaceAssistantFile', init, schema);
+export const deleteAssistantFile = /* @__PURE__ */ route('deleteAssistantFile', init, schema);

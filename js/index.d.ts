@@ -38,6 +38,10 @@ export interface AssistantMessage {
   content?: string | ContentPart[] | null;
   tool_calls?: ToolCall[];
   refusal?: string | null;
+  /** A reasoning model's reasoning (DeepSeek's name), kept for the next turn. */
+  reasoning_content?: string | null;
+  /** The same, as some other OpenAI-compatible servers name it. */
+  reasoning?: string | null;
   name?: string;
 }
 export interface ToolMessage {
@@ -149,6 +153,10 @@ export interface ChatCompletionMessage {
   content: string | null;
   refusal?: string | null;
   tool_calls?: ToolCall[];
+  /** A reasoning model's reasoning text (`deepseek-r1`, ...), as sent; joined like content in `finalCompletion()`. */
+  reasoning_content?: string | null;
+  /** The same, as some other servers name it. */
+  reasoning?: string | null;
   [key: string]: unknown;
 }
 
@@ -190,6 +198,9 @@ export interface ChatCompletionChunk {
       content?: string | null;
       refusal?: string | null;
       tool_calls?: ToolCallDelta[];
+      /** A reasoning model's reasoning piece (usually before the first content). */
+      reasoning_content?: string | null;
+      reasoning?: string | null;
       [key: string]: unknown;
     };
     finish_reason: FinishReason | null;
@@ -286,10 +297,12 @@ export interface RunToolsResult {
 
 export type RunToolsEvent =
   | { type: 'content'; step: number; delta: string }
+  /** A reasoning model's reasoning piece (`reasoning_content` or `reasoning` of the delta). */
+  | { type: 'reasoning'; step: number; delta: string }
   | { type: 'step'; step: number; completion: ChatCompletion }
   | { type: 'tool_call_started'; step: number; id: string; name: string; arguments: string }
   | { type: 'tool_call_finished'; step: number; id: string; name: string; result: string; error: boolean }
-  | ({ type: 'done' } & RunToolsResult);
+  | ({ type: 'done'; /** The final completion's `citations` (Perplexity-like models), when it has them. */ citations?: unknown } & RunToolsResult);
 
 /**
  * Calls the model, runs the tool calls it asks for (in parallel), sends back their results, and
@@ -333,6 +346,184 @@ export declare function parse<T = unknown>(
   request: ChatCompletionNonStreamingRequest,
   options?: ChatCompletionOptions,
 ): Promise<ParsedCompletion<T>>;
+
+// ---------- meinGPT's other routes (MEINGPT-API.md) ----------
+// Each takes `options` as `chatCompletion` does (key, timeouts, retries, signal, fetch, the same
+// errors). Their `baseUrl` is the API root (default `https://app.meingpt.com/api`); a `baseUrl`
+// ending in `/openai/v1` (chat's) has that suffix removed, so one `baseUrl` serves every function.
+// Responses are the server's JSON as sent: fields these types do not name are kept. Fields marked
+// "varies" differ between meinGPT's doc versions; read them defensively.
+
+export interface EmbeddingsRequest {
+  /** A non-empty string, an array of non-empty strings, an array of token ids, or an array of such arrays. */
+  input: string | string[] | number[] | number[][];
+  /** Documented as unused by meinGPT; the only model named is `text-embedding-3-large`. */
+  model?: string;
+  /**
+   * Left out: base64 is asked for (a quarter of the bytes on the wire) and decoded, so `embedding`
+   * is `number[]`. `'float'`: floats are asked for. `'base64'`: the strings come back as sent.
+   */
+  encoding_format?: 'float' | 'base64';
+  /** Whole number >= 1: the vectors' length. */
+  dimensions?: number;
+  user?: string;
+  [key: string]: unknown;
+}
+
+export interface Embedding<E = number[]> {
+  object: 'embedding';
+  embedding: E;
+  index: number;
+  [key: string]: unknown;
+}
+
+export interface EmbeddingsResponse<E = number[]> {
+  object: 'list';
+  data: Array<Embedding<E>>;
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** `POST /openai/v1/embeddings`. Float arrays, whether the server sent floats or base64. */
+export declare function embeddings(
+  request: EmbeddingsRequest & { encoding_format: 'base64' },
+  options?: ChatCompletionOptions,
+): Promise<EmbeddingsResponse<string>>;
+export declare function embeddings(request: EmbeddingsRequest, options?: ChatCompletionOptions): Promise<EmbeddingsResponse<number[]>>;
+
+/**
+ * A file to upload: a `Blob` or `File` (sent as it is, streamed by fetch; in Node
+ * `fs.openAsBlob(path)` reads it from disk as it is sent), or bytes with a name.
+ */
+export type UploadFile =
+  | Blob
+  | { name: string; data: Blob | ArrayBuffer | ArrayBufferView; type?: string }
+  | ((ArrayBuffer | ArrayBufferView) & { name: string; type?: string });
+
+export interface AssistantSummary {
+  id: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+/** `GET /assistants/v1/`: every assistant the key's user may use (no pagination). */
+export declare function listAssistants(options?: ChatCompletionOptions): Promise<{ assistants: AssistantSummary[]; [key: string]: unknown }>;
+
+export interface AssistantRun {
+  /** At least one message, checked as `chatCompletion` checks its messages. */
+  messages: ChatMessage[];
+  /** Documents for this run: sent as `multipart/form-data` (parts named `files`). */
+  files?: UploadFile[];
+}
+
+export interface AssistantRunResult {
+  /** The answer. */
+  text: string;
+  model?: string;
+  /**
+   * Varies: no documented item shape (tool calls, tool results, reasoning); an older page shows
+   * content-part messages (`{ role: 'assistant', content: [{ type: 'text', text }] }`).
+   */
+  messages?: Array<{ role: string; content?: unknown; [key: string]: unknown }>;
+  /**
+   * Varies: `{ promptTokens, completionTokens }` in the reference pages; `{ input_tokens,
+   * output_tokens, cache_creation_input_tokens, cache_read_input_tokens }` on an older page.
+   */
+  usage?:
+    | { promptTokens: number; completionTokens: number; [key: string]: unknown }
+    | { input_tokens: number; output_tokens: number; cache_creation_input_tokens?: number; cache_read_input_tokens?: number; [key: string]: unknown };
+  /** Varies: may be absent. */
+  citations?: string[];
+  [key: string]: unknown;
+}
+
+/** `POST /assistants/v1/{assistantId}/run` (no streaming is documented). 403: not available to this user. */
+export declare function runAssistant(assistantId: string, run: AssistantRun, options?: ChatCompletionOptions): Promise<AssistantRunResult>;
+
+/** Varies: item fields are not documented; expect at least an id and a name. */
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  [key: string]: unknown;
+}
+
+/** `GET /workflows/v1/user-workflows`. 403: the workflow API is not enabled for the organisation. */
+export declare function listWorkflows(options?: ChatCompletionOptions): Promise<{ status: 'success'; workflows: WorkflowSummary[]; [key: string]: unknown }>;
+
+export interface WorkflowInput {
+  name: string;
+  type: string;
+  description?: string;
+  defaultValue?: unknown;
+  options?: Array<{ label: string; value: string; [key: string]: unknown }>;
+  [key: string]: unknown;
+}
+
+/** `GET /workflows/v1/workflow-inputs/{workflowId}`. 404: unknown workflow. */
+export declare function getWorkflowInputs(workflowId: string, options?: ChatCompletionOptions): Promise<{ status: 'success'; inputs: WorkflowInput[]; [key: string]: unknown }>;
+
+export interface WorkflowRun {
+  /** The workflow's input names (see `getWorkflowInputs`) to their values. */
+  input: Record<string, unknown>;
+  /** Only on an older page: `de` (default), `en`, `es`, `it`, `fr`. */
+  language?: string;
+  [key: string]: unknown;
+}
+
+export interface KnowledgeSearchResult {
+  knowledgeCollectionId: string;
+  knowledgeCollectionName: string;
+  queries: string[];
+  resultComponents: Array<{ documentId: string; documentTitle: string; score: number; result: string; sourceNumber: number; [key: string]: unknown }>;
+  [key: string]: unknown;
+}
+
+export interface WorkflowRunResult {
+  status: 'success';
+  messages: Array<{ role: string; content: string; model?: string; knowledgeCollectionSearchResults?: KnowledgeSearchResult[]; [key: string]: unknown }>;
+  documentUrl?: string;
+  /** Varies: echoed only on an older page. */
+  workflowId?: string;
+  /** Varies: echoed only on an older page. */
+  input?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** `POST /workflows/v1/{workflowId}/run`. 403: not enabled for the organisation; 404: unknown workflow. */
+export declare function runWorkflow(workflowId: string, run: WorkflowRun, options?: ChatCompletionOptions): Promise<WorkflowRunResult>;
+
+export interface AssistantFile {
+  id: string;
+  originalName: string;
+  mimeType: string;
+  size: number;
+  createdAt?: string;
+  updatedAt?: string;
+  [key: string]: unknown;
+}
+
+export interface AssistantFileUpload {
+  success: boolean;
+  assistantId: string;
+  file: { id: string; originalName: string; size: number; mimeType: string; uploadedAt?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/**
+ * `GET /assistant-files/v1/assistants/{assistantId}/files` (premium; VIEW, EDIT or OWNER rights).
+ * 403: not enabled, or no permission; 404: unknown assistant.
+ */
+export declare function listAssistantFiles(assistantId: string, options?: ChatCompletionOptions): Promise<{ files: AssistantFile[]; count: number; assistantId: string; [key: string]: unknown }>;
+/** `POST` on the same path with one part `file` (at most 150 MB; EDIT or OWNER rights). */
+export declare function uploadAssistantFile(assistantId: string, file: UploadFile, options?: ChatCompletionOptions): Promise<AssistantFileUpload>;
+/** `GET .../files/{documentId}`. Varies: meinGPT names this operation but not its method or answer (the API's pattern is used). */
+export declare function getAssistantFile(assistantId: string, documentId: string, options?: ChatCompletionOptions): Promise<{ [key: string]: unknown }>;
+/** `PUT .../files/{documentId}` with a `file` part. Varies: method and answer not published (the API's pattern is used). */
+export declare function replaceAssistantFile(assistantId: string, documentId: string, file: UploadFile, options?: ChatCompletionOptions): Promise<{ [key: string]: unknown }>;
+/** `DELETE .../files/{documentId}`. Varies: answer not published (`{}` for an empty one). */
+export declare function deleteAssistantFile(assistantId: string, documentId: string, options?: ChatCompletionOptions): Promise<{ [key: string]: unknown }>;
+
 
 /**
  * Where `init({ module })` may take the wasm (`meingpt_wasm_bg.wasm`) from: a compiled module (for

@@ -125,7 +125,7 @@ const helpers = (call, schema) => ({
   call,
   schema: () =>
     (async () => (await schema()) ?? Promise.reject(new TypeError('no module')))().catch((cause) => {
-      throw loadError('meingpt_schema.wasm (runTools, parse)', serve, cause);
+      throw loadError('meingpt_schema.wasm (runTools, parse, the routes beyond chat)', serve, cause);
     }),
 });
 export const later = (name, call, schema) => (...args) =>
@@ -134,6 +134,11 @@ export const laterIterable = (name, call, schema) =>
   async function* (...args) {
     yield* (await import('./tools.js'))[name](helpers(call, schema), ...args);
   };
+
+// meinGPT's other routes (routes.js), loaded on first use like the helpers above; they need the
+// main wasm (`init`) and the helpers' wasm (`schema`: the embeddings check, base64, ids).
+export const route = (name, init, schema) => (...args) =>
+  import('./routes.js').then((m) => m[name]({ init, schema: helpers(undefined, schema).schema }, ...args));
 
 /** @internal Test-only: makes the live instance trap (wasm `unreachable`). */
 export function __trapForTests() {

@@ -221,8 +221,10 @@ async function* loop(api, request, config, options, stream) {
       if (stream) {
         const s = await orAbort(call(body, callOptions), abort);
         for await (const chunk of s) {
-          const delta = chunk?.choices?.[0]?.delta?.content;
-          if (delta) yield { type: 'content', step, delta };
+          const d = chunk?.choices?.[0]?.delta;
+          const thought = d?.reasoning_content ?? d?.reasoning;
+          if (typeof thought === 'string' && thought) yield { type: 'reasoning', step, delta: thought };
+          if (d?.content) yield { type: 'content', step, delta: d.content };
         }
         completion = await s.finalCompletion();
       } else {
@@ -231,11 +233,16 @@ async function* loop(api, request, config, options, stream) {
       const m = messageOf(completion);
       const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
       const reply = { role: 'assistant', content: m.content ?? null };
+      // Reasoning models: some providers refuse the next turn when its assistant message lost them.
+      for (const k of ['reasoning_content', 'reasoning']) if (m[k] != null) reply[k] = m[k];
       if (calls.length) reply.tool_calls = calls;
       messages.push(reply);
       yield { type: 'step', step, completion };
       if (!calls.length) {
-        yield { type: 'done', steps: step, completion, messages };
+        // A Perplexity-like model's sources, at hand for whoever shows the answer.
+        const done = { type: 'done', steps: step, completion, messages };
+        if (completion.citations !== undefined) done.citations = completion.citations;
+        yield done;
         return;
       }
       if (step >= maxSteps) {

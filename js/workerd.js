@@ -1,7 +1,7 @@
 // Cloudflare Workers / workerd: the wasm is imported as a compiled module (Workers refuse to
 // compile wasm from bytes at run time).
 import wasmModule from './meingpt_wasm_bg.wasm';
-import { lazy, later, laterIterable } from './lazy.js';
+import { lazy, later, laterIterable, route } from './lazy.js';
 
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy((glue) => {
@@ -12,3 +12,15 @@ const schema = () => import('./meingpt_schema.wasm').then((m) => m.default);
 export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
 export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
 export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);
+// meinGPT's other routes, loaded on first use (js/routes.js).
+export const embeddings = /* @__PURE__ */ route('embeddings', init, schema);
+export const listAssistants = /* @__PURE__ */ route('listAssistants', init, schema);
+export const runAssistant = /* @__PURE__ */ route('runAssistant', init, schema);
+export const listWorkflows = /* @__PURE__ */ route('listWorkflows', init, schema);
+export const getWorkflowInputs = /* @__PURE__ */ route('getWorkflowInputs', init, schema);
+export const runWorkflow = /* @__PURE__ */ route('runWorkflow', init, schema);
+export const listAssistantFiles = /* @__PURE__ */ route('listAssistantFiles', init, schema);
+export const uploadAssistantFile = /* @__PURE__ */ route('uploadAssistantFile', init, schema);
+export const getAssistantFile = /* @__PURE__ */ route('getAssistantFile', init, schema);
+export const replaceAssistantFile = /* @__PURE__ */ route('replaceAssistantFile', init, schema);
+export const deleteAssistantFile = /* @__PURE__ */ route('deleteAssistantFile', init, schema);

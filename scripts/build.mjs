@@ -58,7 +58,7 @@ glueText = shortImports(bg, glueText);
 glueText = glueFactory(glueText);
 writeFileSync(glue, glueText);
 rmSync(path.join(pkg, 'snippets'), { recursive: true, force: true });
-const helperFiles = ['tools.js', 'rehydrate.js']; // loaded on first use of runTools/parse/fromReadableStream
+const helperFiles = ['tools.js', 'rehydrate.js', 'routes.js']; // loaded on first use of runTools/parse/fromReadableStream and the other routes
 for (const f of ['errors.js', 'stream.js', 'client.js', 'lazy.js', 'exports.js', 'node.js', 'browser.js', 'workerd.js', 'edge.js', 'index.d.ts', ...helperFiles]) {
   cpSync(path.join(root, 'js', f), path.join(pkg, f));
 }

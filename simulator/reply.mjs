@@ -3,14 +3,36 @@
 
 import { createHash } from 'node:crypto';
 
-/** Models the simulator knows. Perplexity-like models cannot call tools and add `citations`. */
+/**
+ * Models the simulator knows: the docs' old ids and the ids clients use today (MEINGPT-API.md; styles
+ * differ, never parse them). Perplexity-like models cannot call tools and add `citations`; reasoning
+ * models send `reasoning_content` (in the message, and streamed before the answer).
+ */
+const model = (id, owned_by, more = {}) => ({ id, owned_by, supports_tools: true, citations: false, reasoning: false, ...more });
+const PERPLEXITY = { supports_tools: false, citations: true };
 export const MODELS = Object.freeze([
-  { id: 'gpt-4o-mini', owned_by: 'openai', supports_tools: true, citations: false },
-  { id: 'gpt-4o', owned_by: 'openai', supports_tools: true, citations: false },
-  { id: 'claude-3-5-sonnet', owned_by: 'anthropic', supports_tools: true, citations: false },
-  { id: 'mistral-large', owned_by: 'mistral', supports_tools: true, citations: false },
-  { id: 'sonar', owned_by: 'perplexity', supports_tools: false, citations: true },
-  { id: 'perplexity-sonar-pro', owned_by: 'perplexity', supports_tools: false, citations: true },
+  model('gpt-4o-mini', 'openai'),
+  model('gpt-4o', 'openai'),
+  model('claude-3-5-sonnet', 'anthropic'),
+  model('mistral-large', 'mistral'),
+  model('sonar', 'perplexity', PERPLEXITY),
+  model('perplexity-sonar-pro', 'perplexity', PERPLEXITY),
+  model('gpt-5', 'openai'),
+  model('gpt-5-mini', 'openai'),
+  model('gpt-4.1', 'openai'),
+  model('o3', 'openai', { reasoning: true }),
+  model('o4-mini', 'openai', { reasoning: true }),
+  model('gpt-5-thinking', 'openai', { reasoning: true }),
+  model('claude-sonnet-4-5', 'anthropic'),
+  model('claude-opus-4-5@20251101', 'anthropic'),
+  model('gemini-2.5-pro', 'google'),
+  model('gemini-3-flash', 'google'),
+  model('mistral-medium', 'mistral'),
+  model('deepseek-r1', 'deepseek', { reasoning: true }),
+  model('deepseek-v3', 'deepseek'),
+  model('gpt-oss-120b', 'openai'),
+  model('llama-3.3-fast', 'meta'),
+  model('sonar-deep-research', 'perplexity', PERPLEXITY),
 ]);
 
 export const MODEL_CREATED = 1717200000; // fixed "created" of the model list entries
@@ -610,22 +632,34 @@ export function buildCompletion(body, modelInfo, createdSec) {
       })
     : null;
 
+  const reasoning = modelInfo.reasoning ? reasoningText(ctxBase.snippet, lang, chosen.length) : null;
+  const reasoningPieces = reasoning ? coalesce(splitPieces(reasoning), MAX_PIECES) : [];
   const contentPieces = coalesce(typeof content === 'string' ? splitPieces(content) : [], MAX_PIECES);
   const toolCallPieces = toolCalls ? toolCalls.map((c) => coalesce(splitFixed(c.function.arguments, 7), MAX_PIECES)) : [];
   const promptTokens = messages.reduce((n, m) => n + wordCount(messageText(m)), 0);
-  const completionTokens = contentPieces.length + toolCallPieces.reduce((n, p) => n + p.length, 0);
+  const completionTokens = reasoningPieces.length + contentPieces.length + toolCallPieces.reduce((n, p) => n + p.length, 0);
   return {
     id,
     created: createdSec,
     model: body.model,
     citations: modelInfo.citations ? [...CITATIONS] : null,
     content,
+    reasoning,
     toolCalls,
     finishReason: toolCalls ? 'tool_calls' : 'stop',
+    reasoningPieces,
     contentPieces,
     toolCallPieces,
     usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
   };
+}
+
+/** A reasoning model's deterministic reasoning text (before its answer or its tool calls). */
+function reasoningText(snippet, lang, tools) {
+  if (lang === 'de') {
+    return `Die Frage lautet „${snippet}“. ${tools ? 'Dafür brauche ich ein Werkzeug.' : 'Ich überlege kurz, dann antworte ich knapp.'}`;
+  }
+  return `The question is “${snippet}”. ${tools ? 'I need a tool for this.' : 'Let me think briefly, then answer concisely.'}`;
 }
 
 function toolResultReply(messages, last, lang, bucket) {
@@ -668,6 +702,7 @@ export function completionObject(plan) {
   const out = { id: plan.id, object: 'chat.completion', created: plan.created, model: plan.model };
   if (plan.citations) out.citations = plan.citations;
   const message = { role: 'assistant', content: plan.content };
+  if (plan.reasoning) message.reasoning_content = plan.reasoning;
   if (plan.toolCalls) message.tool_calls = plan.toolCalls;
   out.choices = [{ index: 0, message, finish_reason: plan.finishReason }];
   out.usage = { ...plan.usage };
@@ -690,6 +725,8 @@ export function chunkObject(plan, delta, finishReason = null) {
 export function streamChunks(plan, includeUsage, contentPieces = plan.contentPieces) {
   const chunks = [];
   chunks.push(chunkObject(plan, { role: 'assistant', content: plan.toolCalls ? null : '' }));
+  // Reasoning first, as DeepSeek streams it: `reasoning_content` deltas, then the answer.
+  for (const p of plan.reasoningPieces ?? []) chunks.push(chunkObject(plan, { reasoning_content: p }));
   for (const p of contentPieces) chunks.push(chunkObject(plan, { content: p }));
   if (plan.toolCalls) {
     plan.toolCalls.forEach((call, index) => {

@@ -19,6 +19,7 @@ import {
 } from './reply.mjs';
 
 export { MODELS } from './reply.mjs';
+import { createRoutes } from './routes.mjs';
 
 const CHAT_PATHS = new Set(['/api/openai/v1/chat/completions', '/v1/chat/completions']);
 const MODEL_PATHS = new Set(['/api/openai/v1/models', '/v1/models']);
@@ -242,6 +243,11 @@ export async function startSimulator(opts = {}) {
   let closePromise = null;
   let seq = 0;
 
+  const other = createRoutes(
+    { sendJson, sendError, countFault, logBody: (rec, body, n) => logBody(rec, body, n), now: nowFn },
+    { fileLimit: opts.fileLimit },
+  );
+
   const server = http.createServer({ noDelay: true });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -373,7 +379,7 @@ export async function startSimulator(opts = {}) {
     }
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-headers', allow.join(', '));
-    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-methods', 'GET, POST, PUT, DELETE, OPTIONS');
     res.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
   }
 
@@ -515,6 +521,7 @@ export async function startSimulator(opts = {}) {
       log.length = 0;
       logBytes = 0;
       faultCounters.clear();
+      other.reset();
       sendJson(ctx, 200, { status: 'ok' });
       return;
     }
@@ -527,6 +534,7 @@ export async function startSimulator(opts = {}) {
           created: MODEL_CREATED,
           owned_by: m.owned_by,
           supports_tools: m.supports_tools,
+          reasoning: m.reasoning,
         })),
       });
       return;
@@ -535,6 +543,8 @@ export async function startSimulator(opts = {}) {
       await handleChat(ctx);
       return;
     }
+    // meinGPT's other routes (simulator/routes.mjs).
+    if (await other.handle(ctx, pathname, method)) return;
     if ((method === 'GET' || method === 'HEAD') && routes.length) {
       if (await serveStatic(ctx, pathname)) return;
     }

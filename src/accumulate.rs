@@ -124,6 +124,9 @@ struct Choice {
     index: u32,
     role: Option<String>,
     content: Option<String>,
+    /// `reasoning_content` and `reasoning` (reasoning models), each joined as content is.
+    reasoning_content: Option<String>,
+    reasoning: Option<String>,
     refusal: Option<Option<String>>,
     tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
@@ -397,7 +400,11 @@ impl Accumulator {
                 if d.index == 0 {
                     first = d.content;
                 }
-                probe.other |= !d.tool_calls.is_empty() || d.refusal.is_some_and(|r| !r.is_null());
+                // Reasoning pieces add text at each repetition, as tool calls and refusals do.
+                probe.other |= !d.tool_calls.is_empty()
+                    || d.refusal.is_some_and(|r| !r.is_null())
+                    || d.reasoning_content.is_some()
+                    || d.reasoning.is_some();
                 let (index, content) = (d.index, d.content);
                 let at = self.add_choice(d);
                 probe.content = content.map(|s| {
@@ -434,9 +441,9 @@ impl Accumulator {
             return usize::MAX;
         };
         set_value(&mut ch.role, d.role);
-        if let Some(s) = d.content {
-            ch.content.get_or_insert_with(String::new).push_str(s.raw());
-        }
+        join(&mut ch.content, d.content);
+        join(&mut ch.reasoning_content, d.reasoning_content);
+        join(&mut ch.reasoning, d.reasoning);
         if let Some(r) = d.refusal {
             let slot = ch.refusal.get_or_insert(None);
             if let Some(s) = r.as_str() {
@@ -493,6 +500,9 @@ impl Accumulator {
                     .sum();
                 opt(&c.role)
                     + opt(&c.content)
+                    + opt(&c.reasoning_content)
+                    + opt(&c.reasoning)
+                    + 48
                     + c.refusal.as_ref().map_or(0, opt)
                     + opt(&c.finish_reason)
                     + calls
@@ -563,6 +573,22 @@ fn insert_at<T>(v: &mut Vec<T>, p: usize, item: T) {
     }
 }
 
+/// Appends a piece of escaped text to the joined text in `slot`.
+fn join(slot: &mut Option<String>, piece: Option<JsonStr<'_>>) {
+    if let Some(s) = piece {
+        slot.get_or_insert_with(String::new).push_str(s.raw());
+    }
+}
+
+/// `,"name":"<text>"` (`open` holds all but the text and its closing quote) when there is text.
+fn string_member(o: &mut String, open: &str, text: &Option<String>) {
+    if let Some(t) = text {
+        o.push_str(open);
+        o.push_str(t);
+        o.push('"');
+    }
+}
+
 fn push_index(o: &mut String, i: u32) {
     crate::error::push_u32(o, i);
 }
@@ -583,6 +609,8 @@ impl Choice {
             }
             _ => o.push_str("null"),
         }
+        string_member(o, ",\"reasoning_content\":\"", &self.reasoning_content);
+        string_member(o, ",\"reasoning\":\"", &self.reasoning);
         if let Some(r) = &self.refusal {
             o.push_str(",\"refusal\":");
             match r {
@@ -655,6 +683,26 @@ mod tests {
             .unwrap()
             .decode();
         assert_eq!(content, "Grüße 😀!");
+    }
+
+    #[test]
+    fn keeps_reasoning_joined_as_content_is() {
+        // Reasoning models stream their reasoning before the answer; some providers refuse the
+        // next turn without it, so the final completion must keep it (both field names).
+        let out = run(&[
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":0,"delta":{"role":"assistant","content":"","reasoning_content":"Erst "}}]}"#,
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":0,"delta":{"reasoning_content":"denken \ud83d"}}]}"#,
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":0,"delta":{"reasoning_content":"\ude00."}}]}"#,
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":0,"delta":{"content":"Ant","reasoning_content":null}}]}"#,
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":0,"delta":{"content":"wort","reasoning_content":null}}]}"#,
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":1,"delta":{"reasoning":"hm","content":"b"},"finish_reason":"stop"}]}"#,
+            r#"{"id":"r","created":2,"model":"deepseek-r1","choices":[{"index":1,"delta":{"reasoning":"m","content":"c","reasoning_content":7}}]}"#,
+        ]);
+        assert_eq!(
+            out,
+            r#"{"id":"r","object":"chat.completion","created":2,"model":"deepseek-r1","choices":[{"index":0,"message":{"role":"assistant","content":"Antwort","reasoning_content":"Erst denken \ud83d\ude00."},"finish_reason":null},{"index":1,"message":{"role":"assistant","content":"bc","reasoning":"hmm"},"finish_reason":"stop"}]}"#
+        );
+        assert!(parse(&out).is_ok());
     }
 
     #[test]
@@ -904,6 +952,23 @@ mod shape_tests {
             r#"{"choices":[{"delta":{"content":""#,
             r#"","tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}]}"#,
         ),
+        (
+            r#"{"choices":[{"delta":{"reasoning_content":"r","content":""#,
+            r#""}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","reasoning_content":"r"}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","reasoning":"r","reasoning_content":null}}]}"#,
+        ),
+        (
+            r#"{"choices":[{"delta":{"content":""#,
+            r#"","reasoning_content":null,"reasoning":""}}]}"#,
+        ),
+        (r#"{"choices":[{"delta":{"reasoning_content":""#, r#""}}]}"#),
         (
             r#"{"choices":[{"delta":{"content":""#,
             r#""}},{"index":1}]}"#,

@@ -34,6 +34,9 @@ pub mod json;
 pub mod num;
 pub mod redact;
 pub mod retry;
+// Host and the helpers' wasm only: the main wasm does not use it.
+#[cfg(any(not(target_arch = "wasm32"), feature = "schema-wasm"))]
+pub mod routes;
 pub mod schema;
 pub mod sse;
 pub mod stream;

@@ -4,6 +4,7 @@
 import { chatCompletion } from './pkg/browser.js';
 import { TOOLS, runTool } from './tools.js';
 import { explain } from './explain.js';
+import { initOwnApi } from './own-api.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY_STORE = 'meingpt-demo.apiKey';
@@ -15,6 +16,7 @@ const DEFAULT_MODELS = [
   { id: 'claude-3-5-sonnet', supports_tools: true },
   { id: 'mistral-large', supports_tools: true },
   { id: 'sonar', supports_tools: false },
+  { id: 'deepseek-r1', supports_tools: true },
 ];
 const EXAMPLES = [
   { label: 'Hallo', text: 'Hallo! Was kann meinGPT für unser Team tun?' },
@@ -225,6 +227,20 @@ function showJson(entry, text) {
   }
 }
 
+/** A reasoning model's reasoning (`reasoning_content`, or `reasoning`), collapsed above its answer. */
+function showReasoning(entry, message) {
+  const text = message.reasoning_content ?? message.reasoning;
+  if (typeof text !== 'string' || !text) return;
+  const box = document.createElement('details');
+  box.className = 'reasoning';
+  const summary = document.createElement('summary');
+  summary.textContent = 'Reasoning';
+  const body = document.createElement('div');
+  body.textContent = text;
+  box.append(summary, body);
+  entry.body.prepend(box);
+}
+
 function showCitations(entry, citations) {
   if (!Array.isArray(citations) || !citations.length) return;
   const box = document.createElement('div');
@@ -340,6 +356,7 @@ async function round(signal) {
   const choice = completion.choices?.[0] ?? {};
   const message = choice.message ?? { role: 'assistant', content: '' };
   if (!req.stream && message.content) ensureEntry().body.textContent = message.content;
+  if (message.reasoning_content || message.reasoning) showReasoning(ensureEntry(), message);
   if (entry && req.response_format && message.content) showJson(entry, message.content);
   if (entry) showCitations(entry, completion.citations);
   scrollDown();
@@ -387,7 +404,10 @@ async function send() {
     for (let i = 0; ; i += 1) {
       const message = await round(ctl.signal);
       const calls = message.tool_calls ?? [];
-      history.push(calls.length ? { role: 'assistant', content: message.content ?? null, tool_calls: calls } : { role: 'assistant', content: message.content ?? '' });
+      const reply = calls.length ? { role: 'assistant', content: message.content ?? null, tool_calls: calls } : { role: 'assistant', content: message.content ?? '' };
+      // A reasoning model's reasoning goes back with the turn: some providers refuse it otherwise.
+      for (const k of ['reasoning_content', 'reasoning']) if (typeof message[k] === 'string') reply[k] = message[k];
+      history.push(reply);
       if (!calls.length) break;
       if (i + 1 >= MAX_TOOL_ROUNDS) throw new Error(`stopped after ${MAX_TOOL_ROUNDS} tool rounds`);
       for (const call of calls) {
@@ -436,4 +456,5 @@ $('prompt').addEventListener('keydown', (e) => {
   }
 });
 await initSettings();
+initOwnApi(() => requestOptions());
 document.body.dataset.ready = 'true';

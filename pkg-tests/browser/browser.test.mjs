@@ -106,7 +106,7 @@ function importsOf(file) {
 test('the bundle holds the browser entry and loads the wasm by new URL(..., import.meta.url)', { timeout: 5000 }, () => {
   const inputs = Object.keys(metafile.inputs).map((p) => path.resolve(p));
   const fromPkg = inputs.filter((p) => p.startsWith(INSTALLED + path.sep)).map((p) => path.relative(INSTALLED, p)).sort();
-  assert.deepEqual(fromPkg, ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'stream.js', 'tools.js']);
+  assert.deepEqual(fromPkg, ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'routes.js', 'stream.js', 'tools.js']);
   assert.match(bundleText, /new URL\(["']\.\/meingpt_wasm_bg\.wasm["'], import\.meta\.url\)/);
   assert.doesNotMatch(bundleText, /["']node:/);
   assert.doesNotMatch(bundleText, /^\s*import\s/m, 'nothing left to import');
@@ -125,7 +125,7 @@ test("the browser entry's module graph imports no bare module name", { timeout: 
     }
   };
   visit('browser.js');
-  assert.deepEqual([...seen].sort(), ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'stream.js', 'tools.js']);
+  assert.deepEqual([...seen].sort(), ['browser.js', 'client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'routes.js', 'stream.js', 'tools.js']);
 });
 
 const loads = [

@@ -252,6 +252,47 @@ describe('the demo page on the simulator', () => {
     await page.selectOption('#fault', '');
   });
 
+  test('a reasoning model: its reasoning collapsed above the answer, sent back with the next turn', T, async () => {
+    await page.click('#clear');
+    await page.selectOption('#model', 'deepseek-r1');
+    await sendAndWait(page, 'Was ist 2+2?');
+    const box = await page.evaluate(() => {
+      const d = [...document.querySelectorAll('.msg.assistant')].at(-1).querySelector('.body details.reasoning');
+      return d && { open: d.open, first: d.parentElement.firstChild === d, text: d.querySelector('div').textContent };
+    });
+    assert.deepEqual(box, { open: false, first: true, text: 'Die Frage lautet „Was ist 2+2?“. Ich überlege kurz, dann antworte ich knapp.' });
+    assert.match(await lastText(page, '.msg.assistant .body'), /Hallo! Sie fragten/);
+    await sendAndWait(page, 'Und 3+3?');
+    assert.equal(chats().at(-1).body.messages[1].reasoning_content, box.text);
+    await page.click('.msg.assistant details.reasoning summary');
+    const file = path.join(OUT, 'demo-reasoning.png');
+    await page.screenshot({ path: file });
+    assert.ok(fs.statSync(file).size > 10_000);
+    await page.selectOption('#model', 'gpt-4o-mini');
+  });
+
+  test('assistants & workflows: ask an assistant with a file attached, run a workflow from its inputs, see its sources', T, async () => {
+    await page.click('#ownApi summary');
+    await page.waitForFunction(() => document.querySelectorAll('#assistant option').length === 3 && document.querySelector('#workflowInputs [data-name]'));
+    await page.setInputFiles('#assistantFiles', { name: 'vertrag.txt', mimeType: 'text/plain', buffer: Buffer.from('Klausel 7: Haftung unbegrenzt.') });
+    await page.click('#runAssistant');
+    await page.waitForFunction(() => /Angehängt: vertrag\.txt \(30 B\)/.test(document.getElementById('assistantOut').textContent));
+    assert.match(await lastText(page, '#assistantOut'), /^Vertragsprüfer: Zu „Ist Klausel 7 in diesem Vertrag riskant\?“/);
+    await page.selectOption('#workflow', { label: 'Wissensrecherche' });
+    await page.waitForFunction(() => document.querySelector('#workflowInputs [data-name="frage"]'));
+    await page.fill('#workflowInputs [data-name="frage"]', 'Wie beantrage ich Urlaub?');
+    await page.click('#runWorkflow');
+    await page.waitForFunction(() => /Urlaubsregelung\.pdf/.test(document.getElementById('workflowOut').textContent));
+    assert.equal(await lastText(page, '#workflowOut li'), '[2] Reiserichtlinie.pdf (0.74): Reisen werden vorab genehmigt.');
+    const run = sim.log.filter((r) => r.path.endsWith('/run')).at(-1);
+    assert.deepEqual(run.body, { input: { frage: 'Wie beantrage ich Urlaub?' } });
+    await page.evaluate(() => document.getElementById('ownApi').scrollIntoView());
+    const file = path.join(OUT, 'demo-own-api.png');
+    await page.screenshot({ path: file, fullPage: true });
+    assert.ok(fs.statSync(file).size > 10_000);
+    await page.click('#ownApi summary');
+  });
+
   test('screenshot of a conversation (pkg-tests/.out/demo.png)', T, async () => {
     await page.click('#clear');
     await sendAndWait(page, 'Hallo! Was kann meinGPT für unser Team tun?');

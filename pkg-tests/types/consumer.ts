@@ -363,3 +363,56 @@ export async function helpers(): Promise<void> {
   void parsed.parsed.age;
   void noRun;
 }
+
+// meinGPT's other routes (issue 15): reasoning fields, embeddings, assistants, workflows, files.
+import {
+  embeddings,
+  listAssistants,
+  runAssistant,
+  listWorkflows,
+  getWorkflowInputs,
+  runWorkflow,
+  listAssistantFiles,
+  uploadAssistantFile,
+  getAssistantFile,
+  replaceAssistantFile,
+  deleteAssistantFile,
+} from 'meingpt-wasm';
+import type { EmbeddingsResponse, UploadFile, AssistantRunResult, WorkflowInput, KnowledgeSearchResult, AssistantFile } from 'meingpt-wasm';
+
+export async function routes(): Promise<void> {
+  const options = { apiKey: 'sk_meingpt_x', baseUrl: 'https://app.meingpt.com/api' };
+  const floats: EmbeddingsResponse = await embeddings({ input: ['a', 'b'], dimensions: 256 }, options);
+  const first: number = floats.data[0].embedding[0];
+  const raw = await embeddings({ input: 'a', encoding_format: 'base64' });
+  const b64: string = raw.data[0].embedding;
+  const { assistants } = await listAssistants(options);
+  const files: UploadFile[] = [new Blob(['x']), { name: 'a.txt', data: new Uint8Array(1) }];
+  const run: AssistantRunResult = await runAssistant(assistants[0].id, { messages: [{ role: 'user', content: 'Hallo' }], files });
+  const text: string = run.text;
+  const usage = run.usage;
+  const tokens = usage && 'promptTokens' in usage ? usage.promptTokens : usage?.input_tokens;
+  const { workflows } = await listWorkflows();
+  const inputs: WorkflowInput[] = (await getWorkflowInputs(workflows[0].id)).inputs;
+  const result = await runWorkflow(workflows[0].id, { input: { [inputs[0].name]: 'x' }, language: 'de' });
+  const sources: KnowledgeSearchResult[] | undefined = result.messages[0].knowledgeCollectionSearchResults;
+  const list: AssistantFile[] = (await listAssistantFiles('a')).files;
+  const up = await uploadAssistantFile('a', new File(['x'], 'x.txt'));
+  await getAssistantFile('a', up.file.id);
+  await replaceAssistantFile('a', up.file.id, { name: 'y.txt', data: new Uint8Array(2) });
+  await deleteAssistantFile('a', up.file.id);
+  const thought: string | null | undefined = (await chatCompletion({ model: 'deepseek-r1', messages: [] })).choices[0].message.reasoning_content;
+  const events = runToolsStream({ model: 'deepseek-r1', messages: [] }, { tools: {} });
+  for await (const e of events) {
+    if (e.type === 'reasoning') void e.delta.length;
+    if (e.type === 'done') void e.citations;
+  }
+  void [first, b64, text, tokens, sources, list, thought];
+  // @ts-expect-error embeddings needs an input
+  await embeddings({ model: 'text-embedding-3-large' });
+  // @ts-expect-error a file needs a name when it is bytes
+  await uploadAssistantFile('a', { data: new Uint8Array(1) });
+  // @ts-expect-error base64 embeddings are strings
+  const wrongType: number[] = raw.data[0].embedding;
+  void wrongType;
+}

@@ -101,7 +101,7 @@ test('the bundle holds the workerd entry of the installed package (no node:, no 
   const fromPkg = inputs.filter((p) => p.startsWith(INSTALLED + path.sep)).map((p) => path.relative(INSTALLED, p)).sort();
   assert.deepEqual(
     fromPkg,
-    ['client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'stream.js', 'tools.js', 'workerd.js'],
+    ['client.js', 'errors.js', 'exports.js', 'lazy.js', 'meingpt_wasm.js', 'rehydrate.js', 'routes.js', 'stream.js', 'tools.js', 'workerd.js'],
     'the workerd entry (and not node.js or browser.js) of pkg-tests/node_modules/meingpt-wasm',
   );
   assert.deepEqual(inputs.filter((p) => !p.startsWith(INSTALLED + path.sep)), [path.join(HERE, 'worker.js')]);

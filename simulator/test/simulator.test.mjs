@@ -308,7 +308,7 @@ describe('meinGPT simulator', () => {
       });
       assert.equal(res.status, 204);
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
-      assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, OPTIONS');
+      assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, PUT, DELETE, OPTIONS');
       const allow = res.headers.get('access-control-allow-headers');
       for (const h of ['authorization', 'content-type', 'x-simulator-fault', 'x-simulator-fault-key', 'x-simulator-retry-after', 'x-requested-with', 'x-custom-thing']) {
         assert.ok(allow.includes(h), h);

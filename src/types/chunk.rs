@@ -14,6 +14,10 @@ pub struct ChoiceDelta<'v, 'a> {
     pub role: Option<&'v Value<'a>>,
     /// `delta.content` when it is a string.
     pub content: Option<JsonStr<'a>>,
+    /// `delta.reasoning_content` when it is a string (reasoning models; DeepSeek's name).
+    pub reasoning_content: Option<JsonStr<'a>>,
+    /// `delta.reasoning` when it is a string (the same, as some other servers name it).
+    pub reasoning: Option<JsonStr<'a>>,
     /// `delta.refusal`, present (possibly null).
     pub refusal: Option<&'v Value<'a>>,
     /// `delta.tool_calls[]`
@@ -67,6 +71,8 @@ pub fn choice<'v, 'a>(c: &'v Value<'a>, pos: usize) -> ChoiceDelta<'v, 'a> {
         k.with_key(|key| match key {
             "role" => d.role = non_null(v),
             "content" => d.content = v.as_str(),
+            "reasoning_content" => d.reasoning_content = v.as_str(),
+            "reasoning" => d.reasoning = v.as_str(),
             "refusal" => d.refusal = Some(v),
             "tool_calls" => {
                 d.tool_calls = v

@@ -1,8 +1,10 @@
 // meinGPT edge proxy: a Cloudflare Worker that holds the meinGPT key as a secret and serves
 // OpenAI-compatible clients (the demo page, the `openai` package, meingpt-wasm itself) at
-// POST /v1/chat/completions. Requests are validated by meingpt-wasm before anything is sent;
-// answers come back as JSON or as a Server-Sent Events stream passed through as it arrives.
-import { chatCompletion, validateRequest, APIUserAbortError } from 'meingpt-wasm';
+// POST /v1/chat/completions and POST /v1/embeddings. Requests are validated by meingpt-wasm before
+// anything is sent; answers come back as JSON or as a Server-Sent Events stream passed through as it
+// arrives. meinGPT's own routes (assistants, workflows, files) are not served: they reach an
+// organisation's knowledge, and a proxy that serves them needs an allowlist of its own.
+import { chatCompletion, embeddings, validateRequest, APIUserAbortError } from 'meingpt-wasm';
 import { readConfig } from './config.js';
 import { originAllowed, corsHeaders, preflight } from './cors.js';
 import { readJson } from './body.js';
@@ -10,6 +12,8 @@ import { errorResponse, errorEvent, requestIdOf, toResponse } from './errors.js'
 import { limitProblem } from './limits.js';
 
 const PATH = '/v1/chat/completions';
+/** Embeddings: the same CORS, body limit and key handling; float arrays (base64 on the wire upstream). */
+const EMBEDDINGS = '/v1/embeddings';
 
 /** Headers that keep proxies and Cloudflare from buffering or compressing the stream. */
 const SSE_HEADERS = {
@@ -29,7 +33,7 @@ export default {
     }
     const cors = corsHeaders(origin);
     const { pathname } = new URL(request.url);
-    if (pathname !== PATH) return errorResponse(404, `Not found: ${pathname}`, cors);
+    if (pathname !== PATH && pathname !== EMBEDDINGS) return errorResponse(404, `Not found: ${pathname}`, cors);
     if (request.method === 'OPTIONS') return preflight(request, origin);
     if (request.method !== 'POST') {
       return errorResponse(405, `Method ${request.method} not allowed: use POST`, { ...cors, allow: 'POST, OPTIONS' });
@@ -39,6 +43,17 @@ export default {
     }
     try {
       const body = await readJson(request, config.maxBodyBytes);
+      if (pathname === EMBEDDINGS) {
+        // Only the key goes upstream, as for chat; `model` is not checked against ALLOWED_MODELS
+        // (chat models; meinGPT documents the embeddings model as unused).
+        const result = await embeddings(body, {
+          apiKey: config.apiKey,
+          baseUrl: config.baseUrl,
+          maxRetries: config.maxRetries,
+          signal: request.signal,
+        });
+        return Response.json(result, { headers: cors });
+      }
       await validateRequest(body);
       const tooMuch = limitProblem(body, config);
       if (tooMuch) return errorResponse(400, tooMuch, cors);
