@@ -78,9 +78,10 @@ impl Heap {
             let Some((_, end)) = grow(0) else {
                 return null_mut();
             };
-            // Address 0 is never handed out: the first 16 bytes stay unused.
-            self.next = end.wrapping_add((1usize << MIN_SHIFT).saturating_sub(end as usize));
-            self.end = self.next;
+            // The heap starts at the memory's end (never address 0: a wasm module's memory holds
+            // at least its stack and data when the first allocation comes).
+            self.next = end;
+            self.end = end;
         }
         let block = 1usize << (class as u32 + MIN_SHIFT);
         let step = block.min(BIG);

@@ -155,7 +155,7 @@ test('edge-light entry: a validator wasm (runTools) that is not there is a MeinG
   const rt = sandbox(await bundle(SCENARIO), { wasm_meingpt_wasm_bg });
   const e = JSON.parse(await rt.evaluate(`app.tools(${o()})`));
   assert.equal(e.name, 'MeinGPTError', JSON.stringify(e));
-  assert.match(e.message, /^meingpt-wasm could not load meingpt_schema\.wasm \(runTools, parse\): import it with '\?module'/);
+  assert.match(e.message, /^meingpt-wasm could not load meingpt_schema\.wasm \(runTools, parse, the routes beyond chat\): import it with '\?module'/);
 });
 
 test("edge-light entry: an AbortSignal from outside the sandbox (Next.js passes the request's) is taken", T, async () => {
