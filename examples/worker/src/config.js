@@ -34,6 +34,8 @@ function nonNegativeInt(value, fallback) {
  * - `MEINGPT_MAX_RETRIES`: retries of the upstream call (default 0: OpenAI clients retry themselves).
  * - `MAX_N`: the largest `n` a client may ask for (default 1).
  * - `MAX_TOKENS`: the largest `max_tokens` / `max_completion_tokens` a client may ask for (default 8192).
+ * - `MEINGPT_ROUTES`: meinGPT's own routes the Worker serves, comma-separated: `assistants`,
+ *   `workflows`, `assistant-files` (default none: they reach an organisation's knowledge).
  */
 export function readConfig(env) {
   return {
@@ -45,5 +47,6 @@ export function readConfig(env) {
     maxRetries: nonNegativeInt(env.MEINGPT_MAX_RETRIES, 0),
     maxN: positiveInt(env.MAX_N, DEFAULT_MAX_N),
     maxTokens: positiveInt(env.MAX_TOKENS, DEFAULT_MAX_TOKENS),
+    routes: list(env.MEINGPT_ROUTES),
   };
 }

@@ -15,14 +15,14 @@ export function corsHeaders(origin) {
   return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED, vary: 'origin' };
 }
 
-/** The answer to a preflight (OPTIONS) of an allowed origin. */
-export function preflight(request, origin) {
+/** The answer to a preflight (OPTIONS) of an allowed origin (`methods`: the route's, comma-separated). */
+export function preflight(request, origin, methods = 'POST') {
   const asked = request.headers.get('access-control-request-headers');
   return new Response(null, {
     status: 204,
     headers: {
       ...corsHeaders(origin),
-      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-methods': `${methods}, OPTIONS`,
       'access-control-allow-headers': asked && TOKEN_LIST.test(asked) ? asked : 'authorization, content-type',
       'access-control-max-age': '86400',
       vary: 'origin, access-control-request-headers',

@@ -2,14 +2,15 @@
 // OpenAI-compatible clients (the demo page, the `openai` package, meingpt-wasm itself) at
 // POST /v1/chat/completions and POST /v1/embeddings. Requests are validated by meingpt-wasm before
 // anything is sent; answers come back as JSON or as a Server-Sent Events stream passed through as it
-// arrives. meinGPT's own routes (assistants, workflows, files) are not served: they reach an
-// organisation's knowledge, and a proxy that serves them needs an allowlist of its own.
+// arrives. meinGPT's own routes (assistants, workflows, assistant files) are served only when the
+// MEINGPT_ROUTES setting names them (routes.js): they reach an organisation's knowledge.
 import { chatCompletion, embeddings, validateRequest, APIUserAbortError } from 'meingpt-wasm';
 import { readConfig } from './config.js';
 import { originAllowed, corsHeaders, preflight } from './cors.js';
 import { readJson } from './body.js';
 import { errorResponse, errorEvent, requestIdOf, toResponse } from './errors.js';
 import { limitProblem } from './limits.js';
+import { findRoute } from './routes.js';
 
 const PATH = '/v1/chat/completions';
 /** Embeddings: the same CORS, body limit and key handling; float arrays (base64 on the wire upstream). */
@@ -33,7 +34,9 @@ export default {
     }
     const cors = corsHeaders(origin);
     const { pathname } = new URL(request.url);
-    if (pathname !== PATH && pathname !== EMBEDDINGS) return errorResponse(404, `Not found: ${pathname}`, cors);
+    const own = pathname === PATH || pathname === EMBEDDINGS ? null : findRoute(pathname, config.routes);
+    if (pathname !== PATH && pathname !== EMBEDDINGS && !own) return errorResponse(404, `Not found: ${pathname}`, cors);
+    if (own) return ownRoute(request, own, config, cors, origin, requestId);
     if (request.method === 'OPTIONS') return preflight(request, origin);
     if (request.method !== 'POST') {
       return errorResponse(405, `Method ${request.method} not allowed: use POST`, { ...cors, allow: 'POST, OPTIONS' });
@@ -74,6 +77,27 @@ export default {
     }
   },
 };
+
+/** One of meinGPT's own routes (enabled by MEINGPT_ROUTES): the method matched, then the call. */
+async function ownRoute(request, { methods, match }, config, cors, origin, requestId) {
+  const allowed = Object.keys(methods).join(', ');
+  if (request.method === 'OPTIONS') return preflight(request, origin, allowed);
+  const call = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
+  if (!call) {
+    return errorResponse(405, `Method ${request.method} not allowed: use ${allowed}`, { ...cors, allow: `${allowed}, OPTIONS` });
+  }
+  if (!config.apiKey) {
+    return errorResponse(500, 'The Worker secret MEINGPT_API_KEY is not set: run `wrangler secret put MEINGPT_API_KEY`', cors);
+  }
+  try {
+    // Only the key goes upstream: the client's own Authorization and other headers stay here.
+    const options = { apiKey: config.apiKey, baseUrl: config.baseUrl, maxRetries: config.maxRetries, signal: request.signal };
+    const result = await call(request, match, config.maxBodyBytes, options);
+    return Response.json(result ?? {}, { headers: cors });
+  } catch (e) {
+    return toResponse(e, config.apiKey, cors, requestId);
+  }
+}
 
 /**
  * The stream's SSE bytes, one network read at a time. When the upstream fails after the stream has
