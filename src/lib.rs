@@ -34,8 +34,8 @@ pub mod json;
 pub mod num;
 pub mod redact;
 pub mod retry;
-// Host and the helpers' wasm only: the main wasm does not use it.
-#[cfg(any(not(target_arch = "wasm32"), feature = "schema-wasm"))]
+// Host, the helpers' wasm and the Rust crate (`std`): the main wasm does not use it.
+#[cfg(any(not(target_arch = "wasm32"), feature = "schema-wasm", feature = "std"))]
 pub mod routes;
 pub mod schema;
 pub mod sse;

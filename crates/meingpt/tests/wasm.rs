@@ -604,3 +604,105 @@ async fn a_response_past_max_response_bytes_is_too_large_and_not_retried() {
         .unwrap();
     assert_eq!(answer.content(), Some("klein"));
 }
+
+// ---------- embeddings ----------
+
+/// The last request the simulator received on the embeddings route.
+async fn last_embeddings_request() -> Value {
+    sim_log()
+        .await
+        .into_iter()
+        .rev()
+        .find(|r| r["path"] == "/api/openai/v1/embeddings")
+        .expect("an embeddings request")
+}
+
+#[wasm_bindgen_test]
+async fn embeddings_ask_for_base64_and_decode_it_to_the_float_answer() {
+    use meingpt::types::{EmbeddingVector, EmbeddingsRequest, EncodingFormat};
+    let c = client();
+    let request = EmbeddingsRequest::new(vec!["Hallo", "Welt"]).dimensions(16);
+    let decoded = c.embeddings(&request).await.unwrap();
+    let sent = last_embeddings_request().await;
+    assert_eq!(sent["body"]["encoding_format"], "base64");
+    assert_eq!(sent["body"]["dimensions"], 16);
+    // The simulator logs the key redacted; its 200 (not 401) says the key arrived.
+    assert_eq!(sent["status"], 200);
+    // The same input as floats on the wire, read as they are.
+    let floats = c
+        .embeddings(&request.clone().encoding_format(EncodingFormat::Float))
+        .await
+        .unwrap();
+    assert_eq!(
+        last_embeddings_request().await["body"]["encoding_format"],
+        "float"
+    );
+    assert_eq!(decoded.data.len(), 2);
+    assert_eq!(decoded.data, floats.data);
+    for e in &decoded.data {
+        let EmbeddingVector::Float(v) = &e.embedding else {
+            panic!("decoded to floats: {:?}", e.embedding)
+        };
+        assert_eq!(v.len(), 16);
+        assert!(v.iter().any(|x| *x != 0.0));
+    }
+    assert_eq!(decoded.usage.as_ref().unwrap().prompt_tokens, 2);
+    // base64 named: the strings stay, and decode to the same floats.
+    let raw = c
+        .embeddings(&request.encoding_format(EncodingFormat::Base64))
+        .await
+        .unwrap();
+    let EmbeddingVector::Base64(_) = &raw.data[0].embedding else {
+        panic!("base64 kept")
+    };
+    assert_eq!(
+        raw.data[1].embedding.floats(),
+        floats.data[1].embedding.floats()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn embeddings_full_size_tokens_and_a_url_of_the_base() {
+    use meingpt::types::{EmbeddingInput, EmbeddingsRequest};
+    let c = client();
+    let r = c
+        .embeddings(&EmbeddingsRequest::new(EmbeddingInput::TokenArrays(vec![
+            vec![1, 2],
+            vec![3],
+        ])))
+        .await
+        .unwrap();
+    assert_eq!(r.data.len(), 2);
+    assert_eq!(r.data[0].embedding.floats().unwrap().len(), 3072);
+    assert_eq!(
+        last_embeddings_request().await["body"]["input"],
+        serde_json::json!([[1, 2], [3]])
+    );
+}
+
+#[wasm_bindgen_test]
+async fn embeddings_refused_before_sending_and_errors_mapped() {
+    use meingpt::types::EmbeddingsRequest;
+    let before = sim_log().await.len();
+    let e = client()
+        .embeddings(&EmbeddingsRequest::new("a").dimensions(0))
+        .await
+        .unwrap_err();
+    let Error::Validation { param, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(param, "dimensions");
+    let e = client()
+        .embeddings(&EmbeddingsRequest::new(Vec::<String>::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation { .. }), "{e:?}");
+    assert_eq!(sim_log().await.len(), before);
+    let forbidden = Client::new("sk-forbidden")
+        .base_url(format!("{}/api/openai/v1", sim()))
+        .embeddings(&EmbeddingsRequest::new("a"))
+        .await
+        .unwrap_err();
+    assert_eq!(forbidden.status(), Some(403));
+    assert_eq!(forbidden.class_name(), "PermissionDeniedError");
+}

@@ -11,7 +11,10 @@ pub use stream::ChatCompletionStream;
 
 use meingpt_wasm::retry;
 
-use crate::types::{ChatCompletion, ChatCompletionRequest};
+use crate::types::{
+    ChatCompletion, ChatCompletionRequest, EmbeddingVector, EmbeddingsRequest, EmbeddingsResponse,
+    EncodingFormat,
+};
 use crate::{validate, Error, Result};
 use http::Failure;
 
@@ -146,15 +149,55 @@ impl Client {
             .await
     }
 
+    /// Embeds `request.input`: `POST ${base_url}/embeddings`, checked first as the npm package
+    /// checks it. Unless the request names an `encoding_format`, base64 is asked for (a quarter
+    /// of the bytes on the wire, as OpenAI's clients do) and decoded to [`EmbeddingVector::Float`];
+    /// a server that sent floats anyway is read as it is. With an `encoding_format` named, the
+    /// vectors stay as the server sent them ([`EmbeddingVector::floats`] decodes base64).
+    pub async fn embeddings(&self, request: &EmbeddingsRequest) -> Result<EmbeddingsResponse> {
+        let mut request = request.clone();
+        let decode = request.encoding_format.is_none();
+        if decode {
+            request.encoding_format = Some(EncodingFormat::Base64);
+        }
+        let body = serde_json::to_string(&request).map_err(|e| Error::Validation {
+            param: "request".into(),
+            message: format!("request must be JSON-serializable: {e}"),
+        })?;
+        meingpt_wasm::routes::check_embeddings(&body).map_err(Error::from)?;
+        let url = self.endpoint("/embeddings")?;
+        let (status, text) = self
+            .with_retries(|| http::attempt_json(self, &url, &body))
+            .await?;
+        let mut response =
+            parse_as::<EmbeddingsResponse>(status, &text, &self.api_key, "an embeddings list")?;
+        if decode {
+            for (i, item) in response.data.iter_mut().enumerate() {
+                if let EmbeddingVector::Base64(_) = item.embedding {
+                    let floats = item.embedding.floats().ok_or_else(|| Error::Api {
+                        status,
+                        message: format!("data[{i}].embedding is not base64 of float32 values"),
+                        body: None,
+                    })?;
+                    item.embedding = EmbeddingVector::Float(floats);
+                }
+            }
+        }
+        Ok(response)
+    }
+
     /// `${base_url}/chat/completions`, read by the core as the npm package reads `baseUrl`: the
     /// route appended to the path, the query kept; credentials, a fragment, `//host` or a
     /// non-http(s) URL refused. A path (`/...`, relative to a browser page) is allowed.
     fn url(&self) -> Result<String> {
-        meingpt_wasm::url::endpoint(&self.base_url, "/chat/completions").map_err(|message| {
-            Error::Validation {
-                param: "base_url".into(),
-                message: message.into(),
-            }
+        self.endpoint("/chat/completions")
+    }
+
+    /// `${base_url}${route}`, as [`Client::url`] reads it.
+    fn endpoint(&self, route: &str) -> Result<String> {
+        meingpt_wasm::url::endpoint(&self.base_url, route).map_err(|message| Error::Validation {
+            param: "base_url".into(),
+            message: message.into(),
         })
     }
 
@@ -189,11 +232,21 @@ impl Client {
 
 /// A 2xx body as a completion: not JSON is an [`Error::Api`] as in the npm package.
 fn parse_completion(status: u16, text: &str, api_key: &str) -> Result<ChatCompletion> {
+    parse_as(status, text, api_key, "a chat completion")
+}
+
+/// A 2xx body as `T` (`what` names it in the error): not JSON is an [`Error::Api`].
+fn parse_as<T: serde::de::DeserializeOwned>(
+    status: u16,
+    text: &str,
+    api_key: &str,
+    what: &str,
+) -> Result<T> {
     serde_json::from_str(text).map_err(|e| {
         let message = if serde_json::from_str::<serde_json::Value>(text).is_err() {
             format!("the response body is not JSON (HTTP {status})")
         } else {
-            format!("the response is not a chat completion: {e}")
+            format!("the response is not {what}: {e}")
         };
         Error::Api {
             status,

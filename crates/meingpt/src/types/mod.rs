@@ -1,7 +1,8 @@
 //! Wire-exact serde types of meinGPT's OpenAI-compatible Chat Completions API.
 //!
 //! Laid out like async-openai's `types/chat`: [`request`] (what is sent), [`response`] (a
-//! non-streamed answer), [`chunk`] (a streamed one) and [`error_body`] (what an HTTP error carries).
+//! non-streamed answer), [`chunk`] (a streamed one) and [`error_body`] (what an HTTP error carries);
+//! [`embeddings`] holds `POST /embeddings`' request and answer.
 //!
 //! Two rules make every type round-trip a server's JSON unchanged
 //! (`serialize(deserialize(x)) == x`):
@@ -14,11 +15,13 @@
 //! key from `extra` if you change such a value.)
 
 pub mod chunk;
+pub mod embeddings;
 pub mod error_body;
 pub mod request;
 pub mod response;
 
 pub use chunk::*;
+pub use embeddings::*;
 pub use error_body::*;
 pub use request::*;
 pub use response::*;
