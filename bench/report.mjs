@@ -155,6 +155,29 @@ function concurrencySection(conc, lines) {
   lines.push('');
 }
 
+function embeddingsSection(emb, lines) {
+  const t = emb.times;
+  lines.push('## 7. Embeddings', '');
+  lines.push(`${emb.vectors.toLocaleString('en')} vectors of ${emb.dims.toLocaleString('en')} dimensions in one answer (bench/embeddings.mjs; no network: a custom`);
+  lines.push('`fetch` answers with the prepared body, so the figures are the client\'s work). `embeddings()` asks for base64 unless');
+  lines.push('a format is named and decodes it in wasm to float arrays; the floor is `JSON.parse` of the same floats as JSON');
+  lines.push(`numbers. ms min / median of ${emb.runs} runs after one warm-up, a GC before each.`, '');
+  lines.push('| what | ms (min / median) | median vs floor |', '|---|---:|---:|');
+  const label = {
+    parseFloats: '`JSON.parse` of the float body (floor)',
+    oursFloats: '`embeddings()`, server sends floats',
+    oursBase64: '`embeddings()`, server sends base64 (decoded in wasm)',
+    parseBase64: '`JSON.parse` of the base64 body alone',
+  };
+  for (const [name, s] of Object.entries(t)) lines.push(`| ${label[name] ?? name} | ${ms(s)} | ${x(ratio(s.median, t.parseFloats.median))} |`);
+  const { float, base64 } = emb.bytes;
+  lines.push('', 'Bytes on the wire (the answer\'s JSON; gzip -6 from node:zlib, as a server might compress it):', '');
+  lines.push('| encoding | raw | gzip |', '|---|---:|---:|');
+  lines.push(`| float | ${kb(float.raw)} | ${kb(float.gzip)} |`);
+  lines.push(`| base64 | ${kb(base64.raw)} | ${kb(base64.gzip)} |`);
+  lines.push(`| base64 / float | ${x(ratio(base64.raw, float.raw))} | ${x(ratio(base64.gzip, float.gzip))} |`, '');
+}
+
 /** Writes results.json and RESULTS.md into `dir`; returns their paths. */
 export function writeReport(results, dir) {
   fs.mkdirSync(dir, { recursive: true });
@@ -175,6 +198,7 @@ export function writeReport(results, dir) {
   if (results.cold) coldSection(results.cold, body, goals);
   if (results.memory) memorySection(results.memory, body, goals);
   if (results.concurrency) concurrencySection(results.concurrency, body);
+  if (results.embeddings) embeddingsSection(results.embeddings, body);
   lines.push('## Goals (issue 5)', '', '| goal | target | measured | met |', '|---|---|---|---|');
   for (const [goal, target, measured, ok] of goals) lines.push(`| ${goal} | ${target} | ${measured} | ${mark(ok)} |`);
   lines.push('', ...body);
