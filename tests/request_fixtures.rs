@@ -54,7 +54,12 @@ fn every_case_gets_the_verdict_it_names() {
             (Err(e), _) => wrong.push(format!("{name}: {e:?}")),
         }
     }
-    assert!(wrong.is_empty(), "{} cases disagree:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} cases disagree:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -72,6 +77,9 @@ fn the_tool_name_pattern_is_the_fixtures_and_is_tool_name_checks_it() {
         assert!(is_tool_name(n), "{n:?} should match {TOOL_NAME_PATTERN}");
     }
     for n in &refused {
-        assert!(!is_tool_name(n), "{n:?} should not match {TOOL_NAME_PATTERN}");
+        assert!(
+            !is_tool_name(n),
+            "{n:?} should not match {TOOL_NAME_PATTERN}"
+        );
     }
 }
