@@ -46,7 +46,7 @@ export async function startSimulator(opts = {}) {
     counters,
     files: staticRoutes(opts),
     other: createRoutes(
-      { sendJson, sendError, countFault: (key) => counters.count(key), logBody: (rec, body, n) => log.setBody(rec, body, n), now: () => sim.now() },
+      { countFault: (key) => counters.count(key), logBody: (rec, body, n) => log.setBody(rec, body, n), now: () => sim.now() },
       { fileLimit: opts.fileLimit },
     ),
   };
