@@ -1,8 +1,9 @@
 // meinGPT's routes beyond chat completions, as MEINGPT-API.md describes them: embeddings,
 // assistants, workflows and assistant files. Seeded assistants and workflows, files in memory
 // (150 MB per file, bounded in all), the 403/404 cases on demand (a fault header or a reserved id).
-// `createRoutes(io)` returns `handle(ctx, pathname, method)`, true when it answered.
+// `createRoutes(sim)` returns `handle(ctx, pathname, method)`, true when it answered.
 import { createHash } from 'node:crypto';
+import { bearerKey, sendError, sendJson } from './http.mjs';
 
 /** meinGPT's limit for one assistant file. */
 export const FILE_LIMIT = 150 * 1024 * 1024;
@@ -100,11 +101,11 @@ function textOf(content) {
 }
 
 /**
- * `io`: the server's own helpers `{ sendJson, sendError, countFault, logBody, now }`. Returns
- * `{ handle(ctx, pathname, method), reset() }`.
+ * `sim`: what the routes need of the server: `{ countFault(key), logBody(rec, body, bytes), now() }`.
+ * Returns `{ handle(ctx, pathname, method), reset() }`.
  */
-export function createRoutes(io, { fileLimit = FILE_LIMIT } = {}) {
-  const { sendJson, sendError, countFault, logBody, now } = io;
+export function createRoutes(sim, { fileLimit = FILE_LIMIT } = {}) {
+  const { countFault, logBody, now } = sim;
   /** assistantId -> Map(documentId -> file) */
   const files = new Map();
   let fileSeq = 0;
@@ -203,9 +204,7 @@ export function createRoutes(io, { fileLimit = FILE_LIMIT } = {}) {
 
   /** Bearer key check as on the chat route; `sk-forbidden` has no API access (403). */
   function auth(ctx, kind) {
-    const authz = ctx.req.headers.authorization;
-    const m = typeof authz === 'string' ? /^Bearer\s+(\S.*)$/i.exec(authz.trim()) : null;
-    const key = m ? m[1].trim() : '';
+    const key = bearerKey(ctx.req);
     if (!key) return sendError(ctx, 401, 'Unauthorized: missing API key'), false;
     if (key === 'sk-invalid') return sendError(ctx, 401, 'Unauthorized: invalid API key'), false;
     if (key === 'sk-forbidden') return sendError(ctx, 403, FORBIDDEN_MESSAGES[kind === 'rights' ? 'files' : kind]), false;

@@ -11,6 +11,13 @@ use crate::error::{push_u32, Error};
 use crate::json::{self, Kind, Value};
 use crate::types::{ResponseFormatType, Role};
 
+/// The text of [`TOOL_NAME_PATTERN`], for `concat!` into the messages that state it.
+macro_rules! tool_name_pattern {
+    () => {
+        "^[A-Za-z0-9_-]{1,64}$"
+    };
+}
+
 /// What the rest of the call needs to know about a valid request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Checked {
@@ -304,7 +311,7 @@ fn response_format(rf: &Value<'_>) -> Res {
             _ => {
                 return Err(err(
                     "response_format.json_schema.name",
-                    "json_schema.name must match ^[A-Za-z0-9_-]{1,64}$",
+                    concat!("json_schema.name must match ", tool_name_pattern!()),
                 ))
             }
         }
@@ -327,7 +334,12 @@ fn response_format(rf: &Value<'_>) -> Res {
     Ok(())
 }
 
-/// `^[A-Za-z0-9_-]{1,64}$`
+/// The pattern tool names and `json_schema.name` must match, as the messages state it;
+/// [`is_tool_name`] checks it. The simulator holds the same text (`simulator/validate.mjs`), and
+/// `tests/fixtures/requests.json` ties the two.
+pub const TOOL_NAME_PATTERN: &str = tool_name_pattern!();
+
+/// True when `n` matches [`TOOL_NAME_PATTERN`].
 pub fn is_tool_name(n: &str) -> bool {
     (1..=64).contains(&n.len())
         && n.bytes()
@@ -377,7 +389,12 @@ fn tools(t: &Value<'_>) -> Result<Vec<String>, Error> {
             .and_then(|n| n.as_str())
             .map(|n| n.decode())
             .filter(|n| is_tool_name(n))
-            .ok_or_else(|| err(&np, "function.name must match ^[A-Za-z0-9_-]{1,64}$"))?;
+            .ok_or_else(|| {
+                err(
+                    &np,
+                    concat!("function.name must match ", tool_name_pattern!()),
+                )
+            })?;
         if names.contains(&name) {
             return Err(err(&np, "tool names must be unique"));
         }
