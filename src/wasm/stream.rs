@@ -9,39 +9,15 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
 use crate::accumulate::Accumulator;
+use crate::boundary::{Feed, Mode, Why, DEFAULT_MAX_RESPONSE_BYTES, FEED_EVENT};
 use crate::error::Error;
 use crate::sse::SseDecoder;
 use crate::stream::read_event;
 
 /// Largest single event accepted (one chunk's JSON); larger is an error, not unbounded memory.
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
-
-/// How a batch is shaped.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// A JSON array text of the chunk objects: `JSON.parse` gives them all at once.
-    Objects,
-    /// Server-Sent Events bytes, `data: <json>\n\n` per chunk.
-    Sse,
-    /// A JSON array text of the content deltas of choice 0.
-    Text,
-    /// Nothing: read to the end for `finalCompletion()` alone.
-    Drain,
-    /// Newline-delimited JSON, one chunk per line (`toReadableStream({format: 'ndjson'})`).
-    Ndjson,
-}
-
-impl Mode {
-    fn from_u8(m: u8) -> Mode {
-        match m {
-            0 => Mode::Objects,
-            1 => Mode::Sse,
-            2 => Mode::Text,
-            4 => Mode::Ndjson,
-            _ => Mode::Drain,
-        }
-    }
-}
+/// The end of an SSE stream, as a server writes it.
+const DONE: &str = "data: [DONE]\n\n";
 
 /// The reading side of a streamed response (driven by `ChatCompletionStream` in JS, which reads
 /// the body and hands each network read to [`StreamCore::feed`]).
@@ -63,14 +39,33 @@ pub struct StreamCore {
     carry: String,
     error: Option<Error>,
     done: bool,
+    /// Whether the end of an SSE batch stream (`data: [DONE]`) was handed out.
+    closed: bool,
+    /// What the body is.
+    input: Input,
+    /// NDJSON input: whether the next byte starts a line.
+    line_start: bool,
+}
+
+/// What a body is made of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Input {
+    /// Server-Sent Events.
+    Sse,
+    /// Not known yet: a re-hydrated body (`fromReadableStream`), told by its first byte.
+    Sniff,
+    /// Newline-delimited JSON (what `toReadableStream({format: 'ndjson'})` gives): each line is
+    /// one event's data, framed here as SSE for the one decoder.
+    Ndjson,
 }
 
 #[wasm_bindgen]
 impl StreamCore {
     /// A stream whose response had HTTP `status`; `secrets` are kept out of its errors; a body
     /// larger than `max_bytes` fails it (not a positive number: the default of `maxResponseBytes`).
+    /// `sniff`: a re-hydrated body, SSE or NDJSON (its first byte other than whitespace is `{`).
     #[wasm_bindgen(constructor)]
-    pub fn new(status: u16, secrets: String, max_bytes: f64) -> StreamCore {
+    pub fn new(status: u16, secrets: String, max_bytes: f64, sniff: bool) -> StreamCore {
         StreamCore {
             status,
             api_key: secrets,
@@ -78,7 +73,7 @@ impl StreamCore {
             max_bytes: if max_bytes >= 1.0 {
                 max_bytes
             } else {
-                super::options::DEFAULT_MAX_RESPONSE_BYTES
+                f64::from(DEFAULT_MAX_RESPONSE_BYTES)
             },
             evented: false,
             decoder: SseDecoder::new(MAX_EVENT_BYTES),
@@ -88,14 +83,23 @@ impl StreamCore {
             carry: String::new(),
             error: None,
             done: false,
+            closed: false,
+            input: if sniff { Input::Sniff } else { Input::Sse },
+            line_start: true,
         }
     }
 
-    /// The next batch: a string (a JSON array text), bytes in SSE mode, `null` in drain mode;
-    /// `undefined` at the end; throws the stream's error. Returns `false` when no batch is ready
-    /// and the body must be read further.
+    /// The next batch for [`Mode`] `mode`: a string (a JSON array text), bytes in SSE and NDJSON
+    /// modes (an SSE stream ends with `data: [DONE]`), `null` in drain mode; `undefined` at the
+    /// end; throws the stream's error. Returns `false` when no batch is ready and the body must be
+    /// read further.
     pub fn take(&mut self, mode: u8) -> Result<JsValue, JsValue> {
         let mode = Mode::from_u8(mode);
+        if mode == Mode::Sse && self.done && !self.closed && self.error.is_none() {
+            self.closed = true;
+            self.out.push_str(DONE);
+            self.items += 1;
+        }
         if self.items > 0 {
             return Ok(self.batch(mode));
         }
@@ -109,10 +113,10 @@ impl StreamCore {
         })
     }
 
-    /// Decodes one network read. Returns 0 to read on, 1 after `[DONE]` (what is left of the
-    /// body is only read to its end, so the connection can be reused), 2 to stop now (an error);
-    /// plus 4 when the read completed at least one event (comments and keep-alive bytes do not),
-    /// which restarts the idle timer.
+    /// Decodes one network read for [`Mode`] `mode`. Returns a [`Feed`] (read on; `[DONE]` came,
+    /// what is left of the body is only read to its end so the connection can be reused; or stop
+    /// now, an error), plus [`FEED_EVENT`] when the read completed at least one event (comments
+    /// and keep-alive bytes do not), which restarts the idle timer.
     pub fn feed(&mut self, bytes: &[u8], mode: u8) -> u8 {
         self.evented = false;
         if !self.done {
@@ -121,20 +125,25 @@ impl StreamCore {
                 self.error = Some(Error::too_large(self.status, self.max_bytes));
                 self.done = true;
             } else {
-                self.decode(bytes, Mode::from_u8(mode));
+                let framed = self.frame(bytes);
+                self.decode(framed.as_deref().unwrap_or(bytes), Mode::from_u8(mode));
             }
         }
-        let events = if self.evented { 4 } else { 0 };
+        let events = if self.evented { FEED_EVENT } else { 0 };
         events
             + match (self.done, &self.error) {
-                (false, _) => 0,
-                (true, None) => 1,
-                (true, Some(_)) => 2,
-            }
+                (false, _) => Feed::More,
+                (true, None) => Feed::Done,
+                (true, Some(_)) => Feed::Failed,
+            } as u8
     }
 
     /// The body ended.
     pub fn end(&mut self, mode: u8) {
+        if self.input == Input::Ndjson && !self.line_start && !self.done {
+            // The last line had no newline: it is an event all the same.
+            self.decode(b"\n\n", Mode::from_u8(mode));
+        }
         let _ = self.decoder.finish(|_| {});
         if Mode::from_u8(mode) == Mode::Text {
             self.flush_carry();
@@ -142,12 +151,12 @@ impl StreamCore {
         self.done = true;
     }
 
-    /// A body read failed (`why`: 1 the caller aborted, 2 the idle timeout fired, else a
-    /// connection error with `cause`), or the caller stopped the stream (`why` 1). No effect once
-    /// the stream has ended.
+    /// A body read failed ([`Why`] `why`: the caller aborted, the idle timeout fired, or a
+    /// connection error with `cause`), or the caller stopped the stream (a user abort). No effect
+    /// once the stream has ended.
     pub fn fail(&mut self, why: u8, cause: JsValue) {
         if !self.done {
-            let e = super::failure(why, "the stream broke off", &cause);
+            let e = super::failure(Why::from_u8(why), "the stream broke off", &cause);
             self.error = Some(e.redacted(&self.api_key));
             self.done = true;
         }
@@ -169,6 +178,41 @@ impl StreamCore {
 }
 
 impl StreamCore {
+    /// A read of a body that is not plain SSE, as SSE; `None`: the read as it is.
+    fn frame(&mut self, mut bytes: &[u8]) -> Option<Vec<u8>> {
+        if self.input == Input::Sniff {
+            // Whitespace and a BOM's bytes come before the first byte that tells.
+            let Some(i) = bytes.iter().position(|&b| b > 32 && b < 0xbb) else {
+                return Some(Vec::new());
+            };
+            bytes = bytes.get(i..).unwrap_or_default();
+            if bytes.first() != Some(&b'{') {
+                self.input = Input::Sse;
+                return Some(bytes.to_vec());
+            }
+            self.input = Input::Ndjson;
+        }
+        if self.input == Input::Sse {
+            return None;
+        }
+        let mut out = Vec::with_capacity(bytes.len() + 64);
+        for &b in bytes {
+            if self.line_start {
+                if b == b'\n' || b == b'\r' {
+                    continue; // blank lines are no events
+                }
+                out.extend_from_slice(b"data: ");
+                self.line_start = false;
+            }
+            out.push(b);
+            if b == b'\n' {
+                out.push(b'\n');
+                self.line_start = true;
+            }
+        }
+        Some(out)
+    }
+
     fn flush_carry(&mut self) {
         if !self.carry.is_empty() {
             let carry = core::mem::take(&mut self.carry);
