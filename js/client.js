@@ -1,25 +1,10 @@
 // The I/O driver of chatCompletion: fetch, timers, abort and body reads. Every decision about a
 // call is made in Rust (request and options checks, error mapping, retry policy, stream decoding);
 // this file only waits. Why the waiting is not a Rust future: DESIGN.md ("I/O in a JS driver").
-// The numbers it exchanges with Rust (PLAN_*, WHY_*) are generated from src/boundary.rs.
+// The numbers it exchanges with Rust are marked with their names (`/* WHY_TIMEOUT */ 2`) and
+// rewritten from src/boundary.rs by the build (`cargo run --example boundary`).
 import { prepare, httpError, connectionError, tooLargeError, retryDelay, StreamCore } from './meingpt_wasm.js';
-import {
-  ChatCompletionStream,
-  PLAN_URL,
-  PLAN_HEADERS,
-  PLAN_BODY,
-  PLAN_STREAM,
-  PLAN_TIMEOUT_MS,
-  PLAN_MAX_RETRIES,
-  PLAN_SIGNAL,
-  PLAN_FETCH,
-  PLAN_SECRETS,
-  PLAN_FOLLOW_REDIRECTS,
-  PLAN_MAX_RESPONSE_BYTES,
-  WHY_CONNECTION,
-  WHY_USER_ABORT,
-  WHY_TIMEOUT,
-} from './stream.js';
+import { ChatCompletionStream } from './stream.js';
 import { APIError, APIConnectionError, ResponseTooLargeError } from './errors.js';
 
 const MAX_TIMER = 2147483647;
@@ -33,9 +18,9 @@ const MAX_TIMER = 2147483647;
 export class Link {
   constructor(signal) {
     this.controller = new AbortController();
-    this.why = WHY_CONNECTION;
+    this.why = /* WHY_CONNECTION */ 0;
     this.signal = signal;
-    this.onAbort = () => this.fire(WHY_USER_ABORT);
+    this.onAbort = () => this.fire(/* WHY_USER_ABORT */ 1);
     signal?.addEventListener('abort', this.onAbort);
   }
   fire(why) {
@@ -44,7 +29,7 @@ export class Link {
   }
   arm(ms) {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(WHY_TIMEOUT), Math.min(ms, MAX_TIMER));
+    this.timer = setTimeout(() => this.fire(/* WHY_TIMEOUT */ 2), Math.min(ms, MAX_TIMER));
   }
   disarm() {
     clearTimeout(this.timer);
@@ -74,7 +59,7 @@ export const chatCompletion = async (request, options) => send(prepare(request, 
 export async function send(plan, method = 'POST', form) {
   for (let retry = 0; ; retry++) {
     try {
-      return await attempt(plan, method, form ?? plan[PLAN_BODY]);
+      return await attempt(plan, method, form ?? plan[/* PLAN_BODY */ 2]);
     } catch (e) {
       if (!(e instanceof APIError)) throw e;
       // 0: a connection error or timeout; 1: never retried (an abort, a body past maxResponseBytes,
@@ -82,22 +67,22 @@ export async function send(plan, method = 'POST', form) {
       const status = e instanceof ResponseTooLargeError ? 1 : e instanceof APIConnectionError ? 0 : (e.status ?? 1);
       const h = e.headers;
       const wait =
-        retry < plan[PLAN_MAX_RETRIES] && status !== 1
+        retry < plan[/* PLAN_MAX_RETRIES */ 5] && status !== 1
           ? retryDelay(retry, status, h?.get?.('retry-after-ms') ?? undefined, h?.get?.('retry-after') ?? undefined)
           : -1;
       if (wait < 0) throw e;
-      await sleep(wait, plan[PLAN_SIGNAL], plan[PLAN_SECRETS]);
+      await sleep(wait, plan[/* PLAN_SIGNAL */ 6], plan[/* PLAN_SECRETS */ 8]);
     }
   }
 }
 
 async function attempt(plan, method, body) {
-  const signal = plan[PLAN_SIGNAL];
-  const key = plan[PLAN_SECRETS];
-  const follow = plan[PLAN_FOLLOW_REDIRECTS];
-  const maxBytes = plan[PLAN_MAX_RESPONSE_BYTES];
-  const timeoutMs = plan[PLAN_TIMEOUT_MS];
-  if (signal?.aborted) throw connectionError(WHY_USER_ABORT, '', undefined, key);
+  const signal = plan[/* PLAN_SIGNAL */ 6];
+  const key = plan[/* PLAN_SECRETS */ 8];
+  const follow = plan[/* PLAN_FOLLOW_REDIRECTS */ 9];
+  const maxBytes = plan[/* PLAN_MAX_RESPONSE_BYTES */ 10];
+  const timeoutMs = plan[/* PLAN_TIMEOUT_MS */ 4];
+  if (signal?.aborted) throw connectionError(/* WHY_USER_ABORT */ 1, '', undefined, key);
   const link = new Link(signal);
   let kept = false;
   try {
@@ -105,9 +90,9 @@ async function attempt(plan, method, body) {
     const fail = (e, what) => connectionError(link.why, what, e, key);
     let response;
     try {
-      response = await (plan[PLAN_FETCH] ?? fetch)(plan[PLAN_URL], {
+      response = await (plan[/* PLAN_FETCH */ 7] ?? fetch)(plan[/* PLAN_URL */ 0], {
         method,
-        headers: plan[PLAN_HEADERS],
+        headers: plan[/* PLAN_HEADERS */ 1],
         body,
         signal: link.controller.signal,
         redirect: follow ? 'follow' : 'manual',
@@ -121,11 +106,11 @@ async function attempt(plan, method, body) {
       response.body?.cancel?.().catch?.(() => {});
       throw httpError(status >= 300 && status < 400 ? status : 0, '', response.headers, key);
     }
-    if (!(status >= 100 && status <= 999)) throw connectionError(WHY_CONNECTION, 'fetch did not return a Response', undefined, key);
+    if (!(status >= 100 && status <= 999)) throw connectionError(/* WHY_CONNECTION */ 0, 'fetch did not return a Response', undefined, key);
     const ok = status >= 200 && status < 300;
-    if (ok && plan[PLAN_STREAM]) {
+    if (ok && plan[/* PLAN_STREAM */ 3]) {
       const reader = response.body?.getReader?.();
-      if (!reader) throw connectionError(WHY_CONNECTION, 'the streamed response has no readable body', undefined, key);
+      if (!reader) throw connectionError(/* WHY_CONNECTION */ 0, 'the streamed response has no readable body', undefined, key);
       link.disarm();
       kept = true;
       return new ChatCompletionStream(new StreamCore(status, key, maxBytes), reader, link, timeoutMs);
@@ -182,8 +167,8 @@ function sleep(ms, signal, key) {
     const link = new Link(signal);
     const done = () => {
       link.close();
-      if (link.why === WHY_TIMEOUT) resolve();
-      else reject(connectionError(WHY_USER_ABORT, '', undefined, key));
+      if (link.why === /* WHY_TIMEOUT */ 2) resolve();
+      else reject(connectionError(/* WHY_USER_ABORT */ 1, '', undefined, key));
     };
     if (signal?.aborted) return done();
     link.controller.signal.addEventListener('abort', done);

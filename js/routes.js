@@ -2,8 +2,8 @@
 // assistant files. The entries load this file on first use (lazy.js `route`), so a bundle that
 // never calls these functions does not ship it. Each call goes through the chat driver's own
 // attempts (client.js `send`: retries, timeouts, abort, redirects refused, maxResponseBytes, the
-// key redacted from every error); the main wasm's `prepare`, given the route's URL, checks the
-// options exactly as for chat and makes the plan. The route's URL under the API root, the embeddings check, the base64 decoding and the id check are Rust in the
+// key redacted from every error); the main wasm's `prepare` checks the options and builds the URL
+// under the API root. The embeddings check, the base64 decoding and the id check are Rust in the
 // helpers' wasm (src/routes.rs through src/schema_abi.rs), which `api.schema()` loads the way the
 // entry's runtime loads wasm.
 import { prepare, validateRequest } from './meingpt_wasm.js';
@@ -56,6 +56,13 @@ function checkId(x, id, param) {
   return id;
 }
 
+// The options are checked by the main wasm's `prepare` (the key, headers, signal, timeouts, limits,
+// exactly as for chat), given a fixed valid chat request and the route's URL as `baseUrl`; its
+// chat URL and body are then replaced by the route's. This keeps meinGPT's routes out of the main
+// wasm every chat call loads (its size is budgeted: pkg-tests/size; a `route` argument of prepare
+// cost +210 B gzip there, DESIGN.md "One declared boundary").
+const PROBE = { model: 'route', messages: [{ role: 'user', content: 'route' }] };
+
 /** The result of a helpers' wasm call returning `[len][a][0][b]` (then freed): `[a, b]`. */
 function pair(x, r) {
   const len = new DataView(x.memory.buffer).getUint32(r, true);
@@ -84,9 +91,13 @@ async function call(api, route, options, method = 'POST', body, form) {
   // A baseUrl that is not a string (or options that are not an object) is left to prepare's error.
   const url = base == null || typeof base === 'string' ? await withHelper(api, (x) => routeUrl(x, base ?? undefined, route)) : undefined;
   await api.init();
-  // Without a JSON body (none, or multipart: fetch writes its boundary) no JSON content type is set.
-  // A baseUrl that is not a string (no `url`) is refused by prepare, as for chat.
-  const plan = prepare(body, options, url ?? '');
+  // Over the caller's object, not a copy: options read through getters or a prototype still count.
+  const plan = prepare(PROBE, object && url ? Object.create(options, { baseUrl: { value: url }, baseURL: { value: undefined } }) : options);
+  plan[/* PLAN_URL */ 0] = url;
+  plan[/* PLAN_BODY */ 2] = body;
+  // No body, or multipart (fetch writes its boundary): not the JSON content type prepare set.
+  const headers = plan[/* PLAN_HEADERS */ 1];
+  if (!body && headers.get('content-type') === 'application/json') headers.delete('content-type');
   try {
     return await send(plan, method, form);
   } catch (e) {

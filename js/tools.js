@@ -2,10 +2,11 @@
 // first use (lazy.js `later`), so a bundle that never calls them does not ship it. Schemas are
 // checked by the Rust validator (src/schema.rs), built as its own small wasm
 // (meingpt_schema.wasm, src/schema_abi.rs) that `api.schema()` loads the way the entry's runtime
-// loads wasm; it stays out of the main wasm that every call loads.
+// loads wasm; it stays out of the main wasm that every call loads. The errors of a call, the loop's
+// abort and timeout included, are the core's (connectionError); this file makes only the errors
+// about its own input and results (tools, maxSteps, a schema mismatch, a completion with no message).
 import { connectionError } from './meingpt_wasm.js';
 import { Link, raced } from './client.js';
-import { DEFAULT_TIMEOUT_MS, WHY_USER_ABORT } from './stream.js';
 import { APIError, MaxStepsExceededError, SchemaValidationError, ValidationError } from './errors.js';
 
 const enc = new TextEncoder();
@@ -131,8 +132,8 @@ export function runToolsStream(api, request, config, options) {
 function loopLink(options) {
   const signal = options?.signal;
   const link = new Link(typeof signal?.addEventListener === 'function' ? signal : undefined);
-  if (signal?.aborted) link.fire(WHY_USER_ABORT);
-  const ms = options?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (signal?.aborted) link.fire(/* WHY_USER_ABORT */ 1);
+  const ms = options?.timeoutMs ?? /* DEFAULT_TIMEOUT_MS */ 600000;
   if (ms > 0) link.arm(ms);
   link.error = (fallback) => {
     try {

@@ -30,28 +30,15 @@ pub use stream::StreamCore;
 /// the helpers' wasm), `request` is that route's body: its JSON text, or undefined for none (a GET,
 /// or a multipart form the driver sends).
 #[wasm_bindgen]
-pub fn prepare(
-    request: JsValue,
-    options: JsValue,
-    route: Option<String>,
-) -> Result<Array, JsValue> {
-    let (text, stream) = match &route {
-        Some(_) => (request, false),
-        None => {
-            let (text, checked) = body(&request).map_err(to_js)?;
-            (JsValue::from_str(&text), checked.stream)
-        }
-    };
-    let o = options::read(&options, stream, !text.is_undefined()).map_err(to_js)?;
+pub fn prepare(request: JsValue, options: JsValue) -> Result<Array, JsValue> {
+    let (text, checked) = body(&request).map_err(to_js)?;
+    let o = options::read(&options, checked.stream).map_err(to_js)?;
     let plan = Array::new_with_length(Slot::COUNT);
     for (slot, v) in [
-        (
-            Slot::Url,
-            JsValue::from_str(route.as_deref().unwrap_or(&o.url)),
-        ),
+        (Slot::Url, JsValue::from_str(&o.url)),
         (Slot::Headers, o.headers.into()),
-        (Slot::Body, text),
-        (Slot::Stream, JsValue::from_bool(stream)),
+        (Slot::Body, JsValue::from_str(&text)),
+        (Slot::Stream, JsValue::from_bool(checked.stream)),
         (Slot::TimeoutMs, JsValue::from_f64(o.timeout_ms)),
         (
             Slot::MaxRetries,

@@ -57,9 +57,8 @@ fn bad(param: &str, message: &str) -> Error {
     Error::validation(param, message)
 }
 
-/// Reads `options`, which may be undefined, for a call that streams or not and sends a JSON body
-/// or not (`json`: the default content type).
-pub fn read(o: &JsValue, stream: bool, json: bool) -> Result<Options, Error> {
+/// Reads `options`, which may be undefined.
+pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
     if !o.is_undefined() && !o.is_null() && !o.is_object() {
         return Err(bad("options", "options must be an object"));
     }
@@ -154,7 +153,7 @@ pub fn read(o: &JsValue, stream: bool, json: bool) -> Result<Options, Error> {
                 )
             })?,
     };
-    let headers = headers(&opt("headers"), &api_key, stream, json)?;
+    let headers = headers(&opt("headers"), &api_key, stream)?;
     let secrets = redact::secrets(
         &api_key,
         headers.get("authorization").ok().flatten().as_deref(),
@@ -173,7 +172,7 @@ pub fn read(o: &JsValue, stream: bool, json: bool) -> Result<Options, Error> {
 }
 
 /// Defaults, then the caller's `headers` over them (so a caller may replace any of them).
-fn headers(extra: &JsValue, api_key: &str, stream: bool, json: bool) -> Result<Headers, Error> {
+fn headers(extra: &JsValue, api_key: &str, stream: bool) -> Result<Headers, Error> {
     let bad_headers = || {
         bad(
             "options.headers",
@@ -195,9 +194,7 @@ fn headers(extra: &JsValue, api_key: &str, stream: bool, json: bool) -> Result<H
         }
         Ok(())
     };
-    if json {
-        set_default("content-type", "application/json")?;
-    }
+    set_default("content-type", "application/json")?;
     set_default(
         "accept",
         if stream {

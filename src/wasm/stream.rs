@@ -39,33 +39,14 @@ pub struct StreamCore {
     carry: String,
     error: Option<Error>,
     done: bool,
-    /// Whether the end of an SSE batch stream (`data: [DONE]`) was handed out.
-    closed: bool,
-    /// What the body is.
-    input: Input,
-    /// NDJSON input: whether the next byte starts a line.
-    line_start: bool,
-}
-
-/// What a body is made of.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Input {
-    /// Server-Sent Events.
-    Sse,
-    /// Not known yet: a re-hydrated body (`fromReadableStream`), told by its first byte.
-    Sniff,
-    /// Newline-delimited JSON (what `toReadableStream({format: 'ndjson'})` gives): each line is
-    /// one event's data, framed here as SSE for the one decoder.
-    Ndjson,
 }
 
 #[wasm_bindgen]
 impl StreamCore {
     /// A stream whose response had HTTP `status`; `secrets` are kept out of its errors; a body
     /// larger than `max_bytes` fails it (not a positive number: the default of `maxResponseBytes`).
-    /// `sniff`: a re-hydrated body, SSE or NDJSON (its first byte other than whitespace is `{`).
     #[wasm_bindgen(constructor)]
-    pub fn new(status: u16, secrets: String, max_bytes: f64, sniff: bool) -> StreamCore {
+    pub fn new(status: u16, secrets: String, max_bytes: f64) -> StreamCore {
         StreamCore {
             status,
             api_key: secrets,
@@ -83,9 +64,6 @@ impl StreamCore {
             carry: String::new(),
             error: None,
             done: false,
-            closed: false,
-            input: if sniff { Input::Sniff } else { Input::Sse },
-            line_start: true,
         }
     }
 
@@ -95,11 +73,6 @@ impl StreamCore {
     /// read further.
     pub fn take(&mut self, mode: u8) -> Result<JsValue, JsValue> {
         let mode = Mode::from_u8(mode);
-        if mode == Mode::Sse && self.done && !self.closed && self.error.is_none() {
-            self.closed = true;
-            self.out.push_str(DONE);
-            self.items += 1;
-        }
         if self.items > 0 {
             return Ok(self.batch(mode));
         }
@@ -125,8 +98,7 @@ impl StreamCore {
                 self.error = Some(Error::too_large(self.status, self.max_bytes));
                 self.done = true;
             } else {
-                let framed = self.frame(bytes);
-                self.decode(framed.as_deref().unwrap_or(bytes), Mode::from_u8(mode));
+                self.decode(bytes, Mode::from_u8(mode));
             }
         }
         let events = if self.evented { FEED_EVENT } else { 0 };
@@ -140,15 +112,8 @@ impl StreamCore {
 
     /// The body ended.
     pub fn end(&mut self, mode: u8) {
-        if self.input == Input::Ndjson && !self.line_start && !self.done {
-            // The last line had no newline: it is an event all the same.
-            self.decode(b"\n\n", Mode::from_u8(mode));
-        }
         let _ = self.decoder.finish(|_| {});
-        if Mode::from_u8(mode) == Mode::Text {
-            self.flush_carry();
-        }
-        self.done = true;
+        self.close(Mode::from_u8(mode));
     }
 
     /// A body read failed ([`Why`] `why`: the caller aborted, the idle timeout fired, or a
@@ -178,41 +143,6 @@ impl StreamCore {
 }
 
 impl StreamCore {
-    /// A read of a body that is not plain SSE, as SSE; `None`: the read as it is.
-    fn frame(&mut self, mut bytes: &[u8]) -> Option<Vec<u8>> {
-        if self.input == Input::Sniff {
-            // Whitespace and a BOM's bytes come before the first byte that tells.
-            let Some(i) = bytes.iter().position(|&b| b > 32 && b < 0xbb) else {
-                return Some(Vec::new());
-            };
-            bytes = bytes.get(i..).unwrap_or_default();
-            if bytes.first() != Some(&b'{') {
-                self.input = Input::Sse;
-                return Some(bytes.to_vec());
-            }
-            self.input = Input::Ndjson;
-        }
-        if self.input == Input::Sse {
-            return None;
-        }
-        let mut out = Vec::with_capacity(bytes.len() + 64);
-        for &b in bytes {
-            if self.line_start {
-                if b == b'\n' || b == b'\r' {
-                    continue; // blank lines are no events
-                }
-                out.extend_from_slice(b"data: ");
-                self.line_start = false;
-            }
-            out.push(b);
-            if b == b'\n' {
-                out.push(b'\n');
-                self.line_start = true;
-            }
-        }
-        Some(out)
-    }
-
     fn flush_carry(&mut self) {
         if !self.carry.is_empty() {
             let carry = core::mem::take(&mut self.carry);
@@ -309,11 +239,24 @@ impl StreamCore {
             stop = true;
         }
         if stop {
-            if mode == Mode::Text && self.error.is_none() {
-                self.flush_carry();
-            }
-            self.done = true;
+            self.close(mode);
         }
+    }
+
+    /// The stream is over: what the last batch still needs when it ended without an error (the
+    /// held-back surrogate of a text delta, the `[DONE]` of SSE).
+    fn close(&mut self, mode: Mode) {
+        if self.error.is_none() && !self.done {
+            match mode {
+                Mode::Text => self.flush_carry(),
+                Mode::Sse => {
+                    self.out.push_str(DONE);
+                    self.items += 1;
+                }
+                _ => {}
+            }
+        }
+        self.done = true;
     }
 
     fn push_text(&mut self, escaped: &str) {
