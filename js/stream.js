@@ -1,8 +1,8 @@
 // ChatCompletionStream: reads the response body and hands each network read to the Rust
 // StreamCore, which decodes it and answers with one batch shaped for the way the stream is read
-// (chunk objects as one JSON array text, SSE bytes, or content deltas).
+// (chunk objects as one JSON array text, SSE bytes, or content deltas). The numbers it exchanges
+// with Rust are marked with their names and rewritten from src/boundary.rs by the build.
 import { MeinGPTError } from './errors.js';
-
 
 let load; // the runtime entry's wasm loader (lazy.js sets it), for streams made from a body
 let recycle; // lazy.js: swaps in a fresh instance once the live one's memory passed its mark
