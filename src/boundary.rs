@@ -155,7 +155,7 @@ pub mod render {
     use std::path::Path;
 
     /// The JS files that hold generated parts (relative to the repository).
-    pub const FILES: [&str; 7] = [
+    pub const FILES: [&str; 9] = [
         "js/client.js",
         "js/stream.js",
         "js/rehydrate.js",
@@ -163,6 +163,8 @@ pub mod render {
         "js/routes.js",
         "js/errors.js",
         "js/index.d.ts",
+        "bench/feed.mjs",
+        "examples/many_keys_wasm.mjs",
     ];
 
     /// The line that opens a generated part.
