@@ -24,8 +24,9 @@ const kinds = {
     `{${head},"system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"a${i}\\":"}}]},"logprobs":null,"finish_reason":null}]}`,
 };
 
-const MODE_OBJECTS = 0;
-const MODE_DRAIN = 3;
+// StreamCore's modes (src/boundary.rs; the digits are rewritten by `cargo run --example boundary`).
+const MODE_OBJECTS = /* MODE_OBJECTS */ 0;
+const MODE_DRAIN = /* MODE_DRAIN */ 3;
 const rows = [];
 for (const [kind, chunk] of Object.entries(kinds)) {
   let body = '';

@@ -27,7 +27,7 @@ function time(events) {
     let slowest = 0;
     for (let at = 0; at < body.length; at += 65536) {
       const t1 = performance.now();
-      core.feed(body.subarray(at, at + 65536), 3);
+      core.feed(body.subarray(at, at + 65536), /* MODE_DRAIN */ 3);
       slowest = Math.max(slowest, performance.now() - t1);
     }
     JSON.parse(core.finalCompletion());

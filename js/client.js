@@ -1,19 +1,26 @@
-// The I/O driver of chatCompletion: fetch, timers, abort and body reads. Every decision is made
-// in Rust (request and options checks, error mapping, retry policy, stream decoding); this file
-// only waits. Why the waiting is not a Rust future: DESIGN.md ("I/O in a JS driver").
+// The I/O driver of chatCompletion: fetch, timers, abort and body reads. Every decision about a
+// call is made in Rust (request and options checks, error mapping, retry policy, stream decoding);
+// this file only waits. Why the waiting is not a Rust future: DESIGN.md ("I/O in a JS driver").
+// The numbers it exchanges with Rust are marked with their names (`/* WHY_TIMEOUT */ 2`) and
+// rewritten from src/boundary.rs by the build (`cargo run --example boundary`).
 import { prepare, httpError, connectionError, tooLargeError, retryDelay, StreamCore } from './meingpt_wasm.js';
 import { ChatCompletionStream } from './stream.js';
 import { APIError, APIConnectionError, ResponseTooLargeError } from './errors.js';
 
 const MAX_TIMER = 2147483647;
 
-/** One fetch's AbortController, linked to the caller's signal and a timer; knows who fired. */
+/**
+ * The package's one abort linker: an AbortController fired by the caller's signal, by its timer or
+ * by `fire()`, that knows who fired first (`why`, a WHY_* number for connectionError). A fetch
+ * attempt, the retry sleep, a stream's idle timer, a re-hydrated body's reads (`raced`) and the
+ * tool loop of runTools each hold one.
+ */
 export class Link {
   constructor(signal) {
     this.controller = new AbortController();
-    this.why = 0; // 1: the caller, 2: the timer
+    this.why = /* WHY_CONNECTION */ 0;
     this.signal = signal;
-    this.onAbort = () => this.fire(1);
+    this.onAbort = () => this.fire(/* WHY_USER_ABORT */ 1);
     signal?.addEventListener('abort', this.onAbort);
   }
   fire(why) {
@@ -22,7 +29,7 @@ export class Link {
   }
   arm(ms) {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(2), Math.min(ms, MAX_TIMER));
+    this.timer = setTimeout(() => this.fire(/* WHY_TIMEOUT */ 2), Math.min(ms, MAX_TIMER));
   }
   disarm() {
     clearTimeout(this.timer);
@@ -33,17 +40,26 @@ export class Link {
   }
 }
 
+/** `promise`, or a rejection (the abort's reason) as soon as `link` fires. */
+export const raced = (promise, link) =>
+  new Promise((resolve, reject) => {
+    const signal = link.controller.signal;
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) stop();
+    signal.addEventListener('abort', stop);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
+  });
+
 export const chatCompletion = async (request, options) => send(prepare(request, options));
 
 /**
  * The attempts of one call, `plan` being what `prepare()` returned; meinGPT's other routes
  * (routes.js) pass `method` and a multipart `form` as well.
  */
-export async function send([url, headers, body, stream, timeoutMs, maxRetries, signal, fetchFn, key, follow, maxBytes], method = 'POST', form) {
-  const call = { fetchFn: fetchFn ?? fetch, url, headers, body: form ?? body, stream, timeoutMs, signal, key, follow, maxBytes, method };
+export async function send(plan, method = 'POST', form) {
   for (let retry = 0; ; retry++) {
     try {
-      return await attempt(call);
+      return await attempt(plan, method, form ?? plan[/* PLAN_BODY */ 2]);
     } catch (e) {
       if (!(e instanceof APIError)) throw e;
       // 0: a connection error or timeout; 1: never retried (an abort, a body past maxResponseBytes,
@@ -51,17 +67,22 @@ export async function send([url, headers, body, stream, timeoutMs, maxRetries, s
       const status = e instanceof ResponseTooLargeError ? 1 : e instanceof APIConnectionError ? 0 : (e.status ?? 1);
       const h = e.headers;
       const wait =
-        retry < maxRetries && status !== 1
+        retry < plan[/* PLAN_MAX_RETRIES */ 5] && status !== 1
           ? retryDelay(retry, status, h?.get?.('retry-after-ms') ?? undefined, h?.get?.('retry-after') ?? undefined)
           : -1;
       if (wait < 0) throw e;
-      await sleep(wait, signal, key);
+      await sleep(wait, plan[/* PLAN_SIGNAL */ 6], plan[/* PLAN_SECRETS */ 8]);
     }
   }
 }
 
-async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal, key, follow, maxBytes, method }) {
-  if (signal?.aborted) throw connectionError(1, '', undefined, key);
+async function attempt(plan, method, body) {
+  const signal = plan[/* PLAN_SIGNAL */ 6];
+  const key = plan[/* PLAN_SECRETS */ 8];
+  const follow = plan[/* PLAN_FOLLOW_REDIRECTS */ 9];
+  const maxBytes = plan[/* PLAN_MAX_RESPONSE_BYTES */ 10];
+  const timeoutMs = plan[/* PLAN_TIMEOUT_MS */ 4];
+  if (signal?.aborted) throw connectionError(/* WHY_USER_ABORT */ 1, '', undefined, key);
   const link = new Link(signal);
   let kept = false;
   try {
@@ -69,9 +90,9 @@ async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal,
     const fail = (e, what) => connectionError(link.why, what, e, key);
     let response;
     try {
-      response = await fetchFn(url, {
+      response = await (plan[/* PLAN_FETCH */ 7] ?? fetch)(plan[/* PLAN_URL */ 0], {
         method,
-        headers,
+        headers: plan[/* PLAN_HEADERS */ 1],
         body,
         signal: link.controller.signal,
         redirect: follow ? 'follow' : 'manual',
@@ -85,11 +106,11 @@ async function attempt({ fetchFn, url, headers, body, stream, timeoutMs, signal,
       response.body?.cancel?.().catch?.(() => {});
       throw httpError(status >= 300 && status < 400 ? status : 0, '', response.headers, key);
     }
-    if (!(status >= 100 && status <= 999)) throw connectionError(0, 'fetch did not return a Response', undefined, key);
+    if (!(status >= 100 && status <= 999)) throw connectionError(/* WHY_CONNECTION */ 0, 'fetch did not return a Response', undefined, key);
     const ok = status >= 200 && status < 300;
-    if (ok && stream) {
+    if (ok && plan[/* PLAN_STREAM */ 3]) {
       const reader = response.body?.getReader?.();
-      if (!reader) throw connectionError(0, 'the streamed response has no readable body', undefined, key);
+      if (!reader) throw connectionError(/* WHY_CONNECTION */ 0, 'the streamed response has no readable body', undefined, key);
       link.disarm();
       kept = true;
       return new ChatCompletionStream(new StreamCore(status, key, maxBytes), reader, link, timeoutMs);
@@ -146,8 +167,8 @@ function sleep(ms, signal, key) {
     const link = new Link(signal);
     const done = () => {
       link.close();
-      if (link.why === 2) resolve();
-      else reject(connectionError(1, '', undefined, key));
+      if (link.why === /* WHY_TIMEOUT */ 2) resolve();
+      else reject(connectionError(/* WHY_USER_ABORT */ 1, '', undefined, key));
     };
     if (signal?.aborted) return done();
     link.controller.signal.addEventListener('abort', done);

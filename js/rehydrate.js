@@ -2,9 +2,9 @@
 // as a server's answer is: the Rust StreamCore decodes it, HTTP errors get their classes and
 // messages (httpError), and the stream is a full ChatCompletionStream. NDJSON (one chunk per line,
 // as openai-node's Stream.fromReadableStream reads it) is framed as SSE first, so the same decoder
-// reads both.
+// reads both (in Rust it cost the main wasm +290 B gzip: DESIGN.md, "One declared boundary").
 import { StreamCore, httpError, connectionError } from './meingpt_wasm.js';
-import { Link } from './client.js';
+import { Link, raced } from './client.js';
 import { ChatCompletionStream } from './stream.js';
 import { ValidationError } from './errors.js';
 
@@ -20,29 +20,24 @@ export async function rehydrate(load, body, response, options) {
   const status = response?.status ?? 200;
   if (!(status >= 200 && status < 300)) throw httpError(status, await response.text(), response.headers, '');
   const signal = options?.signal;
-  if (signal?.aborted) throw connectionError(1, '', undefined, '');
+  if (signal?.aborted) throw connectionError(/* WHY_USER_ABORT */ 1, '', undefined, '');
   const link = new Link(signal);
-  const reader = framed(body.getReader(), link.controller.signal);
-  return new ChatCompletionStream(new StreamCore(status, '', options?.maxResponseBytes), reader, link, options?.timeoutMs ?? 600000);
+  const reader = framed(body.getReader(), link);
+  return new ChatCompletionStream(new StreamCore(status, '', options?.maxResponseBytes), reader, link, options?.timeoutMs ?? /* DEFAULT_TIMEOUT_MS */ 600000);
 }
 
 /**
  * A reader giving SSE bytes: SSE passes through, NDJSON (first byte `{`) gets `data: ` lines.
- * A read fails when `signal` aborts (the caller's signal, abort() or the idle timeout).
+ * A read fails when `link` fires (the caller's signal, abort() or the idle timeout): the body is
+ * not a fetch's, which the link would end.
  */
-function framed(reader, signal) {
+function framed(reader, link) {
   let ndjson; // undefined until the first byte that is not whitespace or a BOM
   let lineStart = true;
   let ended = false;
-  const aborted = new Promise((_, reject) => {
-    const fail = () => reject(signal.reason);
-    if (signal.aborted) fail();
-    signal.addEventListener('abort', fail);
-  });
-  aborted.catch(() => {});
   return {
     async read() {
-      const r = await Promise.race([reader.read(), aborted]);
+      const r = await raced(reader.read(), link);
       if (r.done) {
         if (ndjson && !lineStart && !ended) {
           ended = true;

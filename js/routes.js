@@ -59,7 +59,8 @@ function checkId(x, id, param) {
 // The options are checked by the main wasm's `prepare` (the key, headers, signal, timeouts, limits,
 // exactly as for chat), given a fixed valid chat request and the route's URL as `baseUrl`; its
 // chat URL and body are then replaced by the route's. This keeps meinGPT's routes out of the main
-// wasm every chat call loads (its size is budgeted: pkg-tests/size).
+// wasm every chat call loads (its size is budgeted: pkg-tests/size; a `route` argument of prepare
+// cost +210 B gzip there, DESIGN.md "One declared boundary").
 const PROBE = { model: 'route', messages: [{ role: 'user', content: 'route' }] };
 
 /** The result of a helpers' wasm call returning `[len][a][0][b]` (then freed): `[a, b]`. */
@@ -92,10 +93,11 @@ async function call(api, route, options, method = 'POST', body, form) {
   await api.init();
   // Over the caller's object, not a copy: options read through getters or a prototype still count.
   const plan = prepare(PROBE, object && url ? Object.create(options, { baseUrl: { value: url }, baseURL: { value: undefined } }) : options);
-  plan[0] = url;
-  plan[2] = body;
+  plan[/* PLAN_URL */ 0] = url;
+  plan[/* PLAN_BODY */ 2] = body;
   // No body, or multipart (fetch writes its boundary): not the JSON content type prepare set.
-  if (!body && plan[1].get('content-type') === 'application/json') plan[1].delete('content-type');
+  const headers = plan[/* PLAN_HEADERS */ 1];
+  if (!body && headers.get('content-type') === 'application/json') headers.delete('content-type');
   try {
     return await send(plan, method, form);
   } catch (e) {

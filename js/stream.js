@@ -1,14 +1,8 @@
 // ChatCompletionStream: reads the response body and hands each network read to the Rust
 // StreamCore, which decodes it and answers with one batch shaped for the way the stream is read
-// (chunk objects as one JSON array text, SSE bytes, or content deltas).
+// (chunk objects as one JSON array text, SSE bytes, or content deltas). The numbers it exchanges
+// with Rust are marked with their names and rewritten from src/boundary.rs by the build.
 import { MeinGPTError } from './errors.js';
-
-const OBJECTS = 0;
-const SSE = 1;
-const TEXT = 2;
-const DRAIN = 3;
-const NDJSON = 4;
-const DONE = 'data: [DONE]\n\n';
 
 let load; // the runtime entry's wasm loader (lazy.js sets it), for streams made from a body
 let recycle; // lazy.js: swaps in a fresh instance once the live one's memory passed its mark
@@ -131,11 +125,11 @@ export class ChatCompletionStream {
           continue;
         }
         if (r.done) core.end(mode);
-        else if (!(r.value instanceof Uint8Array)) core.fail(0, 'the response body yielded something that is not bytes');
+        else if (!(r.value instanceof Uint8Array)) core.fail(/* WHY_CONNECTION */ 0, 'the response body yielded something that is not bytes');
         else {
           const fed = core.feed(r.value, mode);
-          if (fed & 4) link.arm(this.#idleMs); // an event: the idle clock starts again
-          if (fed & 3) this.#close((fed & 3) === 1);
+          if (fed & /* FEED_EVENT */ 4) link.arm(this.#idleMs); // an event: the idle clock starts again
+          if (fed & (/* FEED_DONE */ 1 | /* FEED_FAILED */ 2)) this.#close(!(fed & /* FEED_FAILED */ 2));
         }
       }
     } catch (e) {
@@ -167,7 +161,7 @@ export class ChatCompletionStream {
           if (ended) return { value: undefined, done: true };
           let batch;
           try {
-            batch = await this.#next(OBJECTS);
+            batch = await this.#next(/* MODE_OBJECTS */ 0);
           } catch (e) {
             stop();
             throw e;
@@ -196,18 +190,13 @@ export class ChatCompletionStream {
   /** Server-Sent Events bytes, ready for `new Response(...)`; or NDJSON, one chunk per line. */
   toReadableStream({ format } = {}) {
     this.#claim();
-    const ndjson = format === 'ndjson';
-    const done = new TextEncoder().encode(ndjson ? '' : DONE);
+    const mode = format === 'ndjson' ? /* MODE_NDJSON */ 4 : /* MODE_SSE */ 1;
     return new ReadableStream(
       {
         pull: async (controller) => {
-          const batch = await this.#next(ndjson ? NDJSON : SSE);
-          if (batch === undefined) {
-            if (!ndjson) controller.enqueue(done);
-            controller.close();
-          } else {
-            controller.enqueue(batch);
-          }
+          const batch = await this.#next(mode);
+          if (batch === undefined) controller.close();
+          else controller.enqueue(batch);
         },
         cancel: () => this.abort(),
       },
@@ -221,7 +210,7 @@ export class ChatCompletionStream {
     return new ReadableStream(
       {
         pull: async (controller) => {
-          const batch = await this.#next(TEXT);
+          const batch = await this.#next(/* MODE_TEXT */ 2);
           if (batch === undefined) controller.close();
           else for (const text of JSON.parse(batch)) controller.enqueue(text);
         },
@@ -244,7 +233,7 @@ export class ChatCompletionStream {
       if (this.#read) return;
       this.#read = true;
       (async () => {
-        while ((await this.#next(DRAIN)) !== undefined);
+        while ((await this.#next(/* MODE_DRAIN */ 3)) !== undefined);
       })().catch(() => {});
     }, 0);
     return this.#final;
@@ -252,7 +241,7 @@ export class ChatCompletionStream {
 
   /** Stops reading and closes the connection; finalCompletion() then rejects unless it had ended. */
   abort() {
-    this.#core.fail(1);
+    this.#core.fail(/* WHY_USER_ABORT */ 1);
     this.#close();
     this.#finish();
   }

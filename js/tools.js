@@ -2,15 +2,12 @@
 // first use (lazy.js `later`), so a bundle that never calls them does not ship it. Schemas are
 // checked by the Rust validator (src/schema.rs), built as its own small wasm
 // (meingpt_schema.wasm, src/schema_abi.rs) that `api.schema()` loads the way the entry's runtime
-// loads wasm; it stays out of the main wasm that every call loads.
-import {
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  MaxStepsExceededError,
-  SchemaValidationError,
-  ValidationError,
-} from './errors.js';
+// loads wasm; it stays out of the main wasm that every call loads. The errors of a call, the loop's
+// abort and timeout included, are the core's (connectionError); this file makes only the errors
+// about its own input and results (tools, maxSteps, a schema mismatch, a completion with no message).
+import { connectionError } from './meingpt_wasm.js';
+import { Link, raced } from './client.js';
+import { APIError, MaxStepsExceededError, SchemaValidationError, ValidationError } from './errors.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -127,34 +124,25 @@ export function runToolsStream(api, request, config, options) {
   return loop(api, request, config, options, true);
 }
 
-/** An AbortController for the whole loop: the caller's signal and `timeoutMs` both end it. */
-function loopAbort(options) {
-  const controller = new AbortController();
-  const user = options?.signal;
-  const stop = () => controller.abort();
-  let timedOut = false;
-  if (user?.aborted) stop();
-  user?.addEventListener?.('abort', stop);
-  const ms = options?.timeoutMs ?? 600000;
-  const timer = ms > 0 && ms < 2 ** 31 ? setTimeout(() => ((timedOut = true), stop()), ms) : undefined;
-  return {
-    signal: controller.signal,
-    error: () => (timedOut ? new APIConnectionTimeoutError('Request timed out.') : new APIUserAbortError('Request was aborted.')),
-    end() {
-      clearTimeout(timer);
-      user?.removeEventListener?.('abort', stop);
-    },
+/**
+ * The whole loop's link (client.js): the caller's signal and `timeoutMs` both end it. Its error is
+ * the core's (APIUserAbortError or APIConnectionTimeoutError), made once a chat call has loaded
+ * the wasm; `fallback` (what the loop failed with) when the wasm never loaded.
+ */
+function loopLink(options) {
+  const signal = options?.signal;
+  const link = new Link(typeof signal?.addEventListener === 'function' ? signal : undefined);
+  if (signal?.aborted) link.fire(/* WHY_USER_ABORT */ 1);
+  const ms = options?.timeoutMs ?? /* DEFAULT_TIMEOUT_MS */ 600000;
+  if (ms > 0) link.arm(ms);
+  link.error = (fallback) => {
+    try {
+      return connectionError(link.why, '', undefined, '');
+    } catch {
+      return fallback;
+    }
   };
-}
-
-/** `promise`, or the loop's abort error as soon as the loop is aborted. */
-function orAbort(promise, abort) {
-  return new Promise((resolve, reject) => {
-    const stop = () => reject(abort.error());
-    if (abort.signal.aborted) stop();
-    abort.signal.addEventListener('abort', stop);
-    promise.then(resolve, reject).finally(() => abort.signal.removeEventListener('abort', stop));
-  });
+  return link;
 }
 
 function toolDefinitions(request, tools) {
@@ -192,11 +180,11 @@ async function runCall(api, tc, tools, abort, messages) {
   }
   if (content !== undefined) return { id: tc.id, name, content, error: true };
   try {
-    const result = await tool.run(args, { signal: abort.signal, toolCallId: tc.id, messages });
+    const result = await tool.run(args, { signal: abort.controller.signal, toolCallId: tc.id, messages });
     content = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     return { id: tc.id, name, content, error: false };
   } catch (e) {
-    if (abort.signal.aborted) throw abort.error();
+    if (abort.controller.signal.aborted) throw abort.error(e);
     return { id: tc.id, name, content: `Error: ${e?.message ?? e}`, error: true };
   }
 }
@@ -212,14 +200,15 @@ async function* loop(api, request, config, options, stream) {
     throw new ValidationError('messages must be a non-empty array', 'messages');
   }
   const messages = [...request.messages];
-  const abort = loopAbort(options);
-  const callOptions = { ...options, signal: abort.signal };
+  const abort = loopLink(options);
+  const callOptions = { ...options, signal: abort.controller.signal };
   try {
     for (let step = 1; ; step += 1) {
       const body = { ...request, tools: definitions, messages: [...messages], stream };
       let completion;
       if (stream) {
-        const s = await orAbort(call(body, callOptions), abort);
+        // A chat call ends at once when the loop's link fires (it is the call's signal).
+        const s = await call(body, callOptions);
         for await (const chunk of s) {
           const d = chunk?.choices?.[0]?.delta;
           const thought = d?.reasoning_content ?? d?.reasoning;
@@ -228,7 +217,7 @@ async function* loop(api, request, config, options, stream) {
         }
         completion = await s.finalCompletion();
       } else {
-        completion = await orAbort(call(body, callOptions), abort);
+        completion = await call(body, callOptions);
       }
       const m = messageOf(completion);
       const calls = Array.isArray(m.tool_calls) ? m.tool_calls : [];
@@ -251,15 +240,15 @@ async function* loop(api, request, config, options, stream) {
       for (const tc of calls) {
         yield { type: 'tool_call_started', step, id: tc.id, name: tc.function?.name, arguments: tc.function?.arguments };
       }
-      const results = await orAbort(Promise.all(calls.map((tc) => runCall(api, tc, tools, abort, messages))), abort);
+      const results = await raced(Promise.all(calls.map((tc) => runCall(api, tc, tools, abort, messages))), abort);
       for (const r of results) {
         messages.push({ role: 'tool', tool_call_id: r.id, content: r.content });
         yield { type: 'tool_call_finished', step, id: r.id, name: r.name, result: r.content, error: r.error };
       }
     }
   } catch (e) {
-    throw abort.signal.aborted ? abort.error() : e;
+    throw abort.controller.signal.aborted ? abort.error(e) : e;
   } finally {
-    abort.end();
+    abort.close();
   }
 }

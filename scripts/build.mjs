@@ -12,6 +12,7 @@ const wasmIn = path.join(root, 'target/wasm32-unknown-unknown/release', `${name}
 // speed (measured in DESIGN.md, "wasm-opt passes").
 const OPT = ['--flatten', '--rereloop', '-Oz'];
 
+run('cargo', ['run', '--quiet', '--example', 'boundary']); // the JS side of the boundary, from src/boundary.rs and src/error.rs
 step('cargo build (wasm32, release)');
 run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown']);
 

@@ -43,15 +43,20 @@ pub enum Error {
 
 impl Error {
     /// The exported JS class for this error.
-    pub fn class_name(&self) -> &'static str {
+    pub fn class(&self) -> Class {
         match self {
-            Error::Validation { .. } => "ValidationError",
-            Error::Api { status, .. } => api_class_name(*status),
-            Error::Connection { .. } => "APIConnectionError",
-            Error::TooLarge { .. } => "ResponseTooLargeError",
-            Error::Timeout => "APIConnectionTimeoutError",
-            Error::UserAbort => "APIUserAbortError",
+            Error::Validation { .. } => Class::Validation,
+            Error::Api { status, .. } => api_class(*status),
+            Error::Connection { .. } => Class::Connection,
+            Error::TooLarge { .. } => Class::ResponseTooLarge,
+            Error::Timeout => Class::ConnectionTimeout,
+            Error::UserAbort => Class::UserAbort,
         }
+    }
+
+    /// The name of the exported JS class for this error.
+    pub fn class_name(&self) -> &'static str {
+        self.class().name()
     }
 
     /// The human-readable message.
@@ -61,8 +66,8 @@ impl Error {
             | Error::Api { message, .. }
             | Error::Connection { message }
             | Error::TooLarge { message, .. } => message,
-            Error::Timeout => "Request timed out.",
-            Error::UserAbort => "Request was aborted.",
+            Error::Timeout => TIMEOUT_MESSAGE,
+            Error::UserAbort => ABORT_MESSAGE,
         }
     }
 
@@ -129,18 +134,115 @@ impl core::fmt::Display for Error {
     }
 }
 
-/// The `APIError` subclass for an HTTP status.
-pub fn api_class_name(status: u16) -> &'static str {
-    match status {
-        400 => "BadRequestError",
-        401 => "AuthenticationError",
-        403 => "PermissionDeniedError",
-        404 => "NotFoundError",
-        422 => "UnprocessableEntityError",
-        429 => "RateLimitError",
-        s if s >= 500 => "InternalServerError",
-        _ => "APIError",
+/// The message of [`Error::Timeout`].
+pub const TIMEOUT_MESSAGE: &str = "Request timed out.";
+/// The message of [`Error::UserAbort`].
+pub const ABORT_MESSAGE: &str = "Request was aborted.";
+
+/// The exported JS error classes the core's errors become, numbered for the wasm boundary: the
+/// core hands `makeError` (`js/errors.js`) a class's number, and the class list there, like the
+/// status classes of `js/index.d.ts`, is generated from this table (`cargo run --example boundary`;
+/// `tests/boundary.rs` fails when they are stale or a class has no JS class).
+#[repr(u8)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// `ValidationError`
+    Validation,
+    /// `APIError` (a status without a class of its own, an error sent inside a stream)
+    Api,
+    /// `BadRequestError` (400)
+    BadRequest,
+    /// `AuthenticationError` (401)
+    Authentication,
+    /// `PermissionDeniedError` (403)
+    PermissionDenied,
+    /// `NotFoundError` (404)
+    NotFound,
+    /// `UnprocessableEntityError` (422)
+    UnprocessableEntity,
+    /// `RateLimitError` (429)
+    RateLimit,
+    /// `InternalServerError` (>= 500)
+    InternalServer,
+    /// `ResponseTooLargeError`
+    ResponseTooLarge,
+    /// `APIConnectionError`
+    Connection,
+    /// `APIConnectionTimeoutError`
+    ConnectionTimeout,
+    /// `APIUserAbortError`
+    UserAbort,
+}
+
+impl Class {
+    /// Every class, in the order of their numbers.
+    pub const ALL: [Class; 13] = [
+        Class::Validation,
+        Class::Api,
+        Class::BadRequest,
+        Class::Authentication,
+        Class::PermissionDenied,
+        Class::NotFound,
+        Class::UnprocessableEntity,
+        Class::RateLimit,
+        Class::InternalServer,
+        Class::ResponseTooLarge,
+        Class::Connection,
+        Class::ConnectionTimeout,
+        Class::UserAbort,
+    ];
+
+    /// The JS class name (its `name`, stable).
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Validation => "ValidationError",
+            Class::Api => "APIError",
+            Class::BadRequest => "BadRequestError",
+            Class::Authentication => "AuthenticationError",
+            Class::PermissionDenied => "PermissionDeniedError",
+            Class::NotFound => "NotFoundError",
+            Class::UnprocessableEntity => "UnprocessableEntityError",
+            Class::RateLimit => "RateLimitError",
+            Class::InternalServer => "InternalServerError",
+            Class::ResponseTooLarge => "ResponseTooLargeError",
+            Class::Connection => "APIConnectionError",
+            Class::ConnectionTimeout => "APIConnectionTimeoutError",
+            Class::UserAbort => "APIUserAbortError",
+        }
     }
+
+    /// The HTTP statuses (first, last) of an `APIError` subclass chosen by status; `None` for the
+    /// other classes.
+    pub fn statuses(self) -> Option<(u16, u16)> {
+        STATUS_CLASSES
+            .iter()
+            .find(|(c, ..)| *c == self)
+            .map(|&(_, first, last)| (first, last))
+    }
+}
+
+/// The `APIError` subclasses chosen by HTTP status: class, first and last status.
+const STATUS_CLASSES: [(Class, u16, u16); 7] = [
+    (Class::BadRequest, 400, 400),
+    (Class::Authentication, 401, 401),
+    (Class::PermissionDenied, 403, 403),
+    (Class::NotFound, 404, 404),
+    (Class::UnprocessableEntity, 422, 422),
+    (Class::RateLimit, 429, 429),
+    (Class::InternalServer, 500, u16::MAX),
+];
+
+/// The `APIError` subclass for an HTTP status.
+pub fn api_class(status: u16) -> Class {
+    STATUS_CLASSES
+        .iter()
+        .find(|(_, first, last)| (*first..=*last).contains(&status))
+        .map_or(Class::Api, |&(c, ..)| c)
+}
+
+/// The name of the `APIError` subclass for an HTTP status.
+pub fn api_class_name(status: u16) -> &'static str {
+    api_class(status).name()
 }
 
 /// The message inside an error body: meinGPT's `{"status":"error","message":...}`, OpenAI's

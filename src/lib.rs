@@ -28,6 +28,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 pub mod accumulate;
+pub mod boundary;
 pub mod error;
 pub mod heap;
 pub mod json;

@@ -1,4 +1,5 @@
-//! Core errors to the package's JS error classes (defined in `js/errors.js`).
+//! Core errors to the package's JS error classes (defined in `js/errors.js`, which takes the
+//! number of the [`crate::error::Class`] to make).
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -11,7 +12,7 @@ use crate::error::Error;
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
     fn make_error(
-        name: &str,
+        class: u8,
         message: &str,
         status: JsValue,
         param: JsValue,
@@ -57,7 +58,7 @@ impl Failure {
             _ => JsValue::UNDEFINED,
         };
         make_error(
-            self.error.class_name(),
+            self.error.class() as u8,
             self.error.message(),
             status,
             param,

@@ -16,34 +16,53 @@ use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::boundary::{Slot, Why};
 use crate::error::{self, Error};
 use crate::{redact, retry, validate};
 use errors::{to_js, Failure};
 pub use stream::StreamCore;
 
-/// Checks a request and its options and returns what the driver needs for the calls:
-/// `[url, headers, body, stream, timeoutMs, maxRetries, signal, fetch, secrets, followRedirects,
-/// maxResponseBytes]` (`secrets`: what the errors of this call must never show, passed back to
-/// the error functions below as it is).
+/// Checks a request and its options and returns what the driver needs for the calls: the plan,
+/// an array indexed by [`Slot`] (`secrets`: what the errors of this call must never show, passed
+/// back to the error functions below as it is).
+///
+/// With a `route` (the URL of one of meinGPT's other routes, `js/routes.js`, built and checked by
+/// the helpers' wasm), `request` is that route's body: its JSON text, or undefined for none (a GET,
+/// or a multipart form the driver sends).
 #[wasm_bindgen]
 pub fn prepare(request: JsValue, options: JsValue) -> Result<Array, JsValue> {
     let (text, checked) = body(&request).map_err(to_js)?;
     let o = options::read(&options, checked.stream).map_err(to_js)?;
-    let plan = Array::new();
-    for v in [
-        JsValue::from_str(&o.url),
-        o.headers.into(),
-        JsValue::from_str(&text),
-        JsValue::from_bool(checked.stream),
-        JsValue::from_f64(o.timeout_ms),
-        JsValue::from_f64(f64::from(o.max_retries)),
-        o.signal.map_or(JsValue::UNDEFINED, JsValue::from),
-        o.fetch.map_or(JsValue::UNDEFINED, JsValue::from),
-        JsValue::from_str(&o.secrets),
-        JsValue::from_bool(o.follow_redirects),
-        JsValue::from_f64(o.max_response_bytes),
+    let plan = Array::new_with_length(Slot::COUNT);
+    for (slot, v) in [
+        (Slot::Url, JsValue::from_str(&o.url)),
+        (Slot::Headers, o.headers.into()),
+        (Slot::Body, JsValue::from_str(&text)),
+        (Slot::Stream, JsValue::from_bool(checked.stream)),
+        (Slot::TimeoutMs, JsValue::from_f64(o.timeout_ms)),
+        (
+            Slot::MaxRetries,
+            JsValue::from_f64(f64::from(o.max_retries)),
+        ),
+        (
+            Slot::Signal,
+            o.signal.map_or(JsValue::UNDEFINED, JsValue::from),
+        ),
+        (
+            Slot::Fetch,
+            o.fetch.map_or(JsValue::UNDEFINED, JsValue::from),
+        ),
+        (Slot::Secrets, JsValue::from_str(&o.secrets)),
+        (
+            Slot::FollowRedirects,
+            JsValue::from_bool(o.follow_redirects),
+        ),
+        (
+            Slot::MaxResponseBytes,
+            JsValue::from_f64(o.max_response_bytes),
+        ),
     ] {
-        plan.push(&v);
+        plan.set(slot as u32, v);
     }
     Ok(plan)
 }
@@ -113,12 +132,12 @@ pub fn too_large_error(status: u16, limit: f64) -> JsValue {
     to_js(Error::too_large(status, limit))
 }
 
-/// The error for a failed fetch or body read. `why`: 1 the caller aborted, 2 the timeout fired,
-/// else a connection error saying `what` and the runtime's message. The cause is kept, or
-/// replaced by a redacted copy when it shows a secret.
+/// The error for a failed fetch, body read or wait, by [`Why`] `why`: the caller aborted, the
+/// timeout fired, or a connection error saying `what` and the runtime's message. The cause is
+/// kept, or replaced by a redacted copy when it shows a secret.
 #[wasm_bindgen(js_name = connectionError)]
 pub fn connection_error(why: u8, what: &str, cause: JsValue, secrets: &str) -> JsValue {
-    let error = failure(why, what, &cause).redacted(secrets);
+    let error = failure(Why::from_u8(why), what, &cause).redacted(secrets);
     Failure {
         error,
         body: JsValue::UNDEFINED,
@@ -129,11 +148,11 @@ pub fn connection_error(why: u8, what: &str, cause: JsValue, secrets: &str) -> J
 }
 
 /// The core error for a failure with the given cause (see [`connection_error`]).
-fn failure(why: u8, what: &str, cause: &JsValue) -> Error {
+fn failure(why: Why, what: &str, cause: &JsValue) -> Error {
     match why {
-        1 => Error::UserAbort,
-        2 => Error::Timeout,
-        _ => {
+        Why::UserAbort => Error::UserAbort,
+        Why::Timeout => Error::Timeout,
+        Why::Connection => {
             let mut message = String::from(what);
             if let Some(m) = js_message(cause) {
                 message.push_str(": ");

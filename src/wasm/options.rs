@@ -8,6 +8,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, Headers};
 
+use crate::boundary::{
+    DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS,
+};
 use crate::error::Error;
 use crate::{redact, url};
 
@@ -21,13 +24,6 @@ fn is_signal(s: &JsValue) -> bool {
         && get("addEventListener").is_function()
         && get("removeEventListener").is_function()
 }
-
-/// Where meinGPT's OpenAI-compatible API lives.
-pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
-const DEFAULT_TIMEOUT_MS: f64 = 600_000.0;
-const DEFAULT_MAX_RETRIES: u32 = 2;
-/// Default `maxResponseBytes`: far above any real answer, far below what would hurt a process.
-pub const DEFAULT_MAX_RESPONSE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 
 /// Checked options of one call.
 pub struct Options {
@@ -105,7 +101,7 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
         _ => return Err(bad("options.signal", "signal must be an AbortSignal")),
     };
     let timeout_ms = match opt("timeoutMs") {
-        t if t.is_undefined() => DEFAULT_TIMEOUT_MS,
+        t if t.is_undefined() => f64::from(DEFAULT_TIMEOUT_MS),
         t => t
             .as_f64()
             .filter(|t| t.is_finite() && *t > 0.0)
@@ -146,7 +142,7 @@ pub fn read(o: &JsValue, stream: bool) -> Result<Options, Error> {
         })?,
     };
     let max_response_bytes = match opt("maxResponseBytes") {
-        m if m.is_undefined() => DEFAULT_MAX_RESPONSE_BYTES,
+        m if m.is_undefined() => f64::from(DEFAULT_MAX_RESPONSE_BYTES),
         m => m
             .as_f64()
             .filter(|m| (1.0..=f64::from(u32::MAX)).contains(m) && f64::from(*m as u32) == *m)

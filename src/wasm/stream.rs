@@ -9,39 +9,15 @@ use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
 use crate::accumulate::Accumulator;
+use crate::boundary::{Feed, Mode, Why, DEFAULT_MAX_RESPONSE_BYTES, FEED_EVENT};
 use crate::error::Error;
 use crate::sse::SseDecoder;
 use crate::stream::read_event;
 
 /// Largest single event accepted (one chunk's JSON); larger is an error, not unbounded memory.
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
-
-/// How a batch is shaped.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// A JSON array text of the chunk objects: `JSON.parse` gives them all at once.
-    Objects,
-    /// Server-Sent Events bytes, `data: <json>\n\n` per chunk.
-    Sse,
-    /// A JSON array text of the content deltas of choice 0.
-    Text,
-    /// Nothing: read to the end for `finalCompletion()` alone.
-    Drain,
-    /// Newline-delimited JSON, one chunk per line (`toReadableStream({format: 'ndjson'})`).
-    Ndjson,
-}
-
-impl Mode {
-    fn from_u8(m: u8) -> Mode {
-        match m {
-            0 => Mode::Objects,
-            1 => Mode::Sse,
-            2 => Mode::Text,
-            4 => Mode::Ndjson,
-            _ => Mode::Drain,
-        }
-    }
-}
+/// The end of an SSE stream, as a server writes it.
+const DONE: &str = "data: [DONE]\n\n";
 
 /// The reading side of a streamed response (driven by `ChatCompletionStream` in JS, which reads
 /// the body and hands each network read to [`StreamCore::feed`]).
@@ -78,7 +54,7 @@ impl StreamCore {
             max_bytes: if max_bytes >= 1.0 {
                 max_bytes
             } else {
-                super::options::DEFAULT_MAX_RESPONSE_BYTES
+                f64::from(DEFAULT_MAX_RESPONSE_BYTES)
             },
             evented: false,
             decoder: SseDecoder::new(MAX_EVENT_BYTES),
@@ -91,9 +67,10 @@ impl StreamCore {
         }
     }
 
-    /// The next batch: a string (a JSON array text), bytes in SSE mode, `null` in drain mode;
-    /// `undefined` at the end; throws the stream's error. Returns `false` when no batch is ready
-    /// and the body must be read further.
+    /// The next batch for [`Mode`] `mode`: a string (a JSON array text), bytes in SSE and NDJSON
+    /// modes (an SSE stream ends with `data: [DONE]`), `null` in drain mode; `undefined` at the
+    /// end; throws the stream's error. Returns `false` when no batch is ready and the body must be
+    /// read further.
     pub fn take(&mut self, mode: u8) -> Result<JsValue, JsValue> {
         let mode = Mode::from_u8(mode);
         if self.items > 0 {
@@ -109,10 +86,10 @@ impl StreamCore {
         })
     }
 
-    /// Decodes one network read. Returns 0 to read on, 1 after `[DONE]` (what is left of the
-    /// body is only read to its end, so the connection can be reused), 2 to stop now (an error);
-    /// plus 4 when the read completed at least one event (comments and keep-alive bytes do not),
-    /// which restarts the idle timer.
+    /// Decodes one network read for [`Mode`] `mode`. Returns a [`Feed`] (read on; `[DONE]` came,
+    /// what is left of the body is only read to its end so the connection can be reused; or stop
+    /// now, an error), plus [`FEED_EVENT`] when the read completed at least one event (comments
+    /// and keep-alive bytes do not), which restarts the idle timer.
     pub fn feed(&mut self, bytes: &[u8], mode: u8) -> u8 {
         self.evented = false;
         if !self.done {
@@ -124,30 +101,27 @@ impl StreamCore {
                 self.decode(bytes, Mode::from_u8(mode));
             }
         }
-        let events = if self.evented { 4 } else { 0 };
+        let events = if self.evented { FEED_EVENT } else { 0 };
         events
             + match (self.done, &self.error) {
-                (false, _) => 0,
-                (true, None) => 1,
-                (true, Some(_)) => 2,
-            }
+                (false, _) => Feed::More,
+                (true, None) => Feed::Done,
+                (true, Some(_)) => Feed::Failed,
+            } as u8
     }
 
     /// The body ended.
     pub fn end(&mut self, mode: u8) {
         let _ = self.decoder.finish(|_| {});
-        if Mode::from_u8(mode) == Mode::Text {
-            self.flush_carry();
-        }
-        self.done = true;
+        self.close(Mode::from_u8(mode));
     }
 
-    /// A body read failed (`why`: 1 the caller aborted, 2 the idle timeout fired, else a
-    /// connection error with `cause`), or the caller stopped the stream (`why` 1). No effect once
-    /// the stream has ended.
+    /// A body read failed ([`Why`] `why`: the caller aborted, the idle timeout fired, or a
+    /// connection error with `cause`), or the caller stopped the stream (a user abort). No effect
+    /// once the stream has ended.
     pub fn fail(&mut self, why: u8, cause: JsValue) {
         if !self.done {
-            let e = super::failure(why, "the stream broke off", &cause);
+            let e = super::failure(Why::from_u8(why), "the stream broke off", &cause);
             self.error = Some(e.redacted(&self.api_key));
             self.done = true;
         }
@@ -265,11 +239,24 @@ impl StreamCore {
             stop = true;
         }
         if stop {
-            if mode == Mode::Text && self.error.is_none() {
-                self.flush_carry();
-            }
-            self.done = true;
+            self.close(mode);
         }
+    }
+
+    /// The stream is over: what the last batch still needs when it ended without an error (the
+    /// held-back surrogate of a text delta, the `[DONE]` of SSE).
+    fn close(&mut self, mode: Mode) {
+        if self.error.is_none() && !self.done {
+            match mode {
+                Mode::Text => self.flush_carry(),
+                Mode::Sse => {
+                    self.out.push_str(DONE);
+                    self.items += 1;
+                }
+                _ => {}
+            }
+        }
+        self.done = true;
     }
 
     fn push_text(&mut self, escaped: &str) {
