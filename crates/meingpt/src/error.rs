@@ -42,10 +42,10 @@ pub enum Error {
         message: String,
     },
     /// The timeout passed without a response, or without an event between two events of a stream.
-    #[error("Request timed out.")]
+    #[error("{}", core_error::TIMEOUT_MESSAGE)]
     Timeout,
     /// The caller aborted (dropped the call, or aborted the signal).
-    #[error("Request was aborted.")]
+    #[error("{}", core_error::ABORT_MESSAGE)]
     Aborted,
 }
 

@@ -18,11 +18,9 @@ use crate::types::{
 use crate::{validate, Error, Result};
 use http::Failure;
 
-/// meinGPT's OpenAI-compatible API root.
-pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
-const DEFAULT_TIMEOUT_MS: u32 = 600_000;
-const DEFAULT_MAX_RETRIES: u32 = 2;
-const DEFAULT_MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
+/// meinGPT's OpenAI-compatible API root (the core's default, shared with the npm package).
+pub use meingpt_wasm::boundary::DEFAULT_BASE_URL;
+use meingpt_wasm::boundary::{DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS};
 /// The npm package's bound too.
 const MAX_RETRIES: u32 = 100;
 
