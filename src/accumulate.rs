@@ -590,7 +590,7 @@ fn string_member(o: &mut String, open: &str, text: &Option<String>) {
 }
 
 fn push_index(o: &mut String, i: u32) {
-    crate::error::push_u32(o, i);
+    crate::text::push_u32(o, i);
 }
 
 impl Choice {
@@ -844,7 +844,7 @@ mod tests {
                 chunk.push(',');
             }
             chunk.push_str(r#"{"index":"#);
-            crate::error::push_u32(&mut chunk, i);
+            crate::text::push_u32(&mut chunk, i);
             chunk.push_str(r#","delta":{"content":"a"}}"#);
         }
         chunk.push_str("]}");

@@ -449,13 +449,8 @@ impl<'a> JsonStr<'a> {
     /// escape: the usual case for keys, which the stream checks several times per chunk.
     #[inline(always)]
     pub fn with_key<R>(self, f: impl FnOnce(&str) -> R) -> R {
-        let b = self.0.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'\\' {
-                return f(&self.decode());
-            }
-            i += 1;
+        if self.0.as_bytes().contains(&b'\\') {
+            return f(&self.decode());
         }
         f(self.0)
     }
@@ -535,10 +530,15 @@ pub fn escape_into(out: &mut String, s: &str) {
         };
         out.push_str(s.get(last..i).unwrap_or(""));
         if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
+            // A control character: `\u00` and two lowercase hex digits.
             out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
+            for digit in [b >> 4, b & 15] {
+                out.push(char::from(if digit < 10 {
+                    b'0' + digit
+                } else {
+                    b'a' - 10 + digit
+                }));
+            }
         } else {
             out.push_str(esc);
         }
