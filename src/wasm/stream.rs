@@ -11,7 +11,7 @@ use super::errors::to_js;
 use crate::accumulate::Accumulator;
 use crate::error::Error;
 use crate::sse::SseDecoder;
-use crate::stream::read_event;
+use crate::stream::{read_event, EventRead};
 
 /// Largest single event accepted (one chunk's JSON); larger is an error, not unbounded memory.
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
@@ -196,8 +196,8 @@ impl StreamCore {
             }
             *evented = true;
             match read_event(ev.event, ev.data, *status, acc) {
-                Ok(None) => stop = true,
-                Ok(Some(delta)) => {
+                Ok(EventRead::Done) => stop = true,
+                Ok(EventRead::Chunk { delta }) => {
                     match mode {
                         Mode::Objects => {
                             out.push(if *items == 0 { '[' } else { ',' });
