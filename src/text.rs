@@ -6,18 +6,21 @@
 use crate::prelude::*;
 
 /// Appends `n` in decimal.
-pub fn push_u32(out: &mut String, n: u32) {
-    // The largest power of ten not above `n` (at most 10^9, so no overflow), then its digits.
-    let mut unit = 1;
-    while n / unit >= 10 {
-        unit *= 10;
-    }
-    loop {
-        out.push(char::from(b'0' + (n / unit % 10) as u8));
-        if unit == 1 {
+pub fn push_u32(out: &mut String, mut n: u32) {
+    // Digits from the right; every divisor is the constant 10, so there is no division-by-zero
+    // check (with its panic path) to compile.
+    let mut digits = [0u8; 10];
+    let mut start = digits.len();
+    for (i, slot) in digits.iter_mut().enumerate().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        start = i;
+        if n == 0 {
             break;
         }
-        unit /= 10;
+    }
+    for &d in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(d));
     }
 }
 
