@@ -76,16 +76,11 @@ struct Choice {
     /// `reasoning_content` and `reasoning` (reasoning models), each joined as content is.
     reasoning_content: Option<String>,
     reasoning: Option<String>,
-    refusal: Option<Refusal>,
+    /// `None` until a chunk sends `refusal`; `Some(None)` while it was only `null`; then the
+    /// joined text. (An enum for the three states measured 19 B more gzip.)
+    refusal: Option<Option<String>>,
     tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
-}
-
-/// A choice's `refusal` once a chunk sent the member: only `null` so far, or the joined text.
-#[derive(Debug)]
-enum Refusal {
-    Null,
-    Text(String),
 }
 
 #[derive(Debug, Default)]
@@ -325,12 +320,9 @@ impl Accumulator {
         join(&mut choice.reasoning_content, delta.reasoning_content);
         join(&mut choice.reasoning, delta.reasoning);
         if let Some(refusal) = delta.refusal {
-            let kept = choice.refusal.get_or_insert(Refusal::Null);
+            let kept = choice.refusal.get_or_insert(None);
             if let Some(piece) = refusal.as_str() {
-                match kept {
-                    Refusal::Text(text) => text.push_str(piece.raw()),
-                    Refusal::Null => *kept = Refusal::Text(piece.raw().into()),
-                }
+                kept.get_or_insert_with(String::new).push_str(piece.raw());
             }
         }
         set_value(&mut choice.finish_reason, delta.finish_reason);

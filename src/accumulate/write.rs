@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use super::{Accumulator, Choice, Refusal};
+use super::{Accumulator, Choice};
 
 impl Accumulator {
     /// The completion as JSON text: what a non-streaming call with the same output returns.
@@ -24,10 +24,7 @@ impl Accumulator {
                     .iter()
                     .map(|t| opt(&t.id) + opt(&t.kind) + t.name.len() + t.arguments.len() + 64)
                     .sum();
-                let refusal = match &c.refusal {
-                    Some(Refusal::Text(t)) => t.len(),
-                    _ => 0,
-                };
+                let refusal = c.refusal.as_ref().map_or(0, opt);
                 opt(&c.role)
                     + opt(&c.content)
                     + opt(&c.reasoning_content)
@@ -107,12 +104,12 @@ impl Choice {
         if let Some(r) = &self.refusal {
             o.push_str(",\"refusal\":");
             match r {
-                Refusal::Text(r) => {
+                Some(r) => {
                     o.push('"');
                     o.push_str(r);
                     o.push('"');
                 }
-                Refusal::Null => o.push_str("null"),
+                None => o.push_str("null"),
             }
         }
         if !self.tool_calls.is_empty() {
