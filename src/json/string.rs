@@ -15,6 +15,9 @@ impl<'a> JsonStr<'a> {
     /// escape: the usual case for keys, which the stream checks several times per chunk.
     #[inline(always)]
     pub fn with_key<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        // `contains` (core's memchr) rather than a byte loop: an inlined loop cost 30 B gzip at the
+        // call sites, a called one 20 B; it may cost some speed on chunks whose members are read
+        // one by one (DESIGN.md, "no panicking paths").
         if self.0.as_bytes().contains(&b'\\') {
             return f(&self.decode());
         }
