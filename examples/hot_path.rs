@@ -4,7 +4,7 @@
 //! `cargo run --release --example hot_path`
 use meingpt_wasm::accumulate::Accumulator;
 use meingpt_wasm::sse::SseDecoder;
-use meingpt_wasm::stream::{classify, read_event, Item};
+use meingpt_wasm::stream::{classify, read_event, EventRead, Item};
 use std::time::Instant;
 
 fn body() -> Vec<u8> {
@@ -64,7 +64,7 @@ fn main() {
         let mut n = 0;
         for c in body.chunks(65_536) {
             d.feed(c, |ev| {
-                if let Ok(Some(_)) = read_event(ev.event, ev.data, 200, &mut acc) {
+                if let Ok(EventRead::Chunk { .. }) = read_event(ev.event, ev.data, 200, &mut acc) {
                     n += 1
                 }
             })
@@ -79,7 +79,7 @@ fn main() {
         let mut n = 0;
         for c in body.chunks(65_536) {
             d.feed(c, |ev| {
-                if let Ok(Some(_)) = read_event(ev.event, ev.data, 200, &mut acc) {
+                if let Ok(EventRead::Chunk { .. }) = read_event(ev.event, ev.data, 200, &mut acc) {
                     n += 1
                 }
             })

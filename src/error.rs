@@ -4,6 +4,7 @@
 use crate::prelude::*;
 
 use crate::json;
+use crate::text::push_u32;
 
 /// Everything that can go wrong in a call. The wasm boundary turns each into the JS class named by
 /// [`Error::class_name`].
@@ -312,24 +313,7 @@ pub fn from_status(status: u16, body: &str, api_key: &str) -> Error {
     Error::Api { status, message }.redacted(api_key)
 }
 
-pub use crate::redact::{find, redact};
-
-/// Appends a decimal number without pulling in the formatting machinery.
-pub fn push_u32(out: &mut String, mut n: u32) {
-    let mut buf = [0u8; 10];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for &b in buf.get(i..).unwrap_or(&[]) {
-        out.push(b as char);
-    }
-}
+pub use crate::redact::redact;
 
 #[cfg(test)]
 mod tests {
@@ -406,15 +390,5 @@ mod tests {
             "sk_live_123456",
         );
         assert_eq!(e.message(), "bad key [redacted]");
-    }
-
-    #[test]
-    fn numbers_print() {
-        let mut s = String::new();
-        for n in [0, 7, 10, 429, u32::MAX] {
-            s.clear();
-            push_u32(&mut s, n);
-            assert_eq!(s, n.to_string());
-        }
     }
 }

@@ -4,6 +4,20 @@
 //! Server-Sent Events decoding, chunk accumulation, retry policy and error mapping. The `wasm`
 //! module is the only code that touches JavaScript values; it translates and delegates.
 #![deny(missing_docs)]
+// wasm must never panic (a panic traps and poisons the instance): outside tests, every path that
+// could panic is a compile error, so this is enforced by clippy rather than by care.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 // On wasm the crate is `no_std` with its own panic handler (a trap): std's panic machinery and
 // core's formatting would otherwise cost about a tenth of the wasm. Host builds and tests use std,
 // and so does the core inside another Rust wasm app (feature `std`, as the `meingpt` crate takes it).
@@ -41,6 +55,7 @@ pub mod routes;
 pub mod schema;
 pub mod sse;
 pub mod stream;
+pub mod text;
 pub mod types;
 pub mod url;
 pub mod validate;

@@ -8,6 +8,7 @@
 use crate::prelude::*;
 
 use crate::json;
+use crate::text::find;
 
 /// What stands in for a secret.
 pub const MARKER: &str = "[redacted]";
@@ -132,14 +133,6 @@ fn replace(text: &str, key: &[u8], with: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Where `needle` (not empty) first occurs in `hay`. A plain loop: core's substring search would
-/// bring its panic and formatting paths into the wasm.
-pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = *needle.first()?;
-    (0..hay.len())
-        .find(|&i| hay.get(i) == Some(&first) && hay.get(i..i + needle.len()) == Some(needle))
 }
 
 #[cfg(test)]

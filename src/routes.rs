@@ -8,23 +8,15 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::error::{push_u32, Error};
+use crate::error::Error;
 use crate::json::{self, Kind, Value};
+use crate::text::indexed;
 
 fn bad(param: String, message: &str) -> Error {
     Error::Validation {
         param,
         message: String::from(message),
     }
-}
-
-/// `input[i]` (or `input[i][j]`).
-fn at(path: &str, i: usize) -> String {
-    let mut p = String::from(path);
-    p.push('[');
-    push_u32(&mut p, u32::try_from(i).unwrap_or(u32::MAX));
-    p.push(']');
-    p
 }
 
 /// A whole number >= 0 as `JSON.stringify` writes it (digits only: `1.5`, `-1` and `1e+21` are not).
@@ -94,7 +86,7 @@ fn check_input(input: &Value<'_>) -> Result<(), Error> {
                 Some(ids) => {
                     if let Some(j) = ids.iter().position(|t| !is_count(t)) {
                         return Err(bad(
-                            at(&at("input", i), j),
+                            indexed(&indexed("input", i), j),
                             "token ids must be whole numbers >= 0",
                         ));
                     }
@@ -103,7 +95,7 @@ fn check_input(input: &Value<'_>) -> Result<(), Error> {
             },
         };
         if !ok {
-            return Err(bad(at("input", i), INPUT));
+            return Err(bad(indexed("input", i), INPUT));
         }
     }
     Ok(())

@@ -61,7 +61,7 @@ fn not_json(what: &str, e: &json::JsonError) -> String {
     let mut m = String::from(what);
     m.push_str(e.reason);
     m.push_str(" at byte ");
-    crate::error::push_u32(&mut m, e.offset as u32);
+    crate::text::push_u32(&mut m, e.offset as u32);
     m
 }
 
@@ -99,7 +99,7 @@ fn push_token(pointer: &mut String, token: &str) {
 
 fn push_index(pointer: &mut String, i: usize) {
     pointer.push('/');
-    crate::error::push_u32(pointer, i as u32);
+    crate::text::push_u32(pointer, i as u32);
 }
 
 fn num(schema: &Value<'_>, key: &str) -> Option<f64> {

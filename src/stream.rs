@@ -48,22 +48,34 @@ pub fn classify<'a>(event: &str, data: &'a str, status: u16) -> Result<Item<'a>,
     }
 }
 
+/// What [`read_event`] found in an event that is not an error.
+#[derive(Debug, PartialEq)]
+pub enum EventRead<'a> {
+    /// `data: [DONE]`: the stream is over.
+    Done,
+    /// A chunk (or another JSON value), added to the accumulator.
+    Chunk {
+        /// Choice 0's content delta, if the chunk has one.
+        delta: Option<JsonStr<'a>>,
+    },
+}
+
 /// The stream's hot path: reads one event straight into `acc` (see
 /// [`Accumulator::add_text`]), with the same outcome as [`classify`] followed by
-/// [`Accumulator::add`]. `Ok(None)` at `[DONE]`, else choice 0's content delta, if any.
+/// [`Accumulator::add`].
 pub fn read_event<'a>(
     event: &str,
     data: &'a str,
     status: u16,
     acc: &mut Accumulator,
-) -> Result<Option<Option<JsonStr<'a>>>, Error> {
+) -> Result<EventRead<'a>, Error> {
     if data == "[DONE]" {
-        return Ok(None);
+        return Ok(EventRead::Done);
     }
     let message = match acc.add_text(data) {
         Ok(ChunkRead { error: Some(m), .. }) => m,
         Ok(r) if event == "error" => r.message.map_or_else(|| data.into(), |m| m.decode()),
-        Ok(r) => return Ok(Some(r.delta)),
+        Ok(r) => return Ok(EventRead::Chunk { delta: r.delta }),
         Err(_) if event == "error" => data.into(),
         Err(e) => {
             let mut message = String::from("the server sent an event that is not JSON: ");
@@ -122,8 +134,8 @@ mod tests {
             let lean = read_event(event, data, 200, &mut a);
             let mut b = Accumulator::new();
             let tree = classify(event, data, 200).map(|item| match item {
-                Item::Done => None,
-                Item::Chunk(v) => Some(b.add(&v)),
+                Item::Done => EventRead::Done,
+                Item::Chunk(v) => EventRead::Chunk { delta: b.add(&v) },
             });
             if tree.is_ok() {
                 // After an error the stream ends: what was accumulated no longer matters.

@@ -7,8 +7,9 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::error::{push_u32, Error};
+use crate::error::Error;
 use crate::json::{self, Kind, Value};
+use crate::text::push_u32;
 use crate::types::{ResponseFormatType, Role};
 
 /// The text of [`TOOL_NAME_PATTERN`], for `concat!` into the messages that state it.

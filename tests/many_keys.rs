@@ -5,7 +5,7 @@
 //! in turns, so the ratio holds on a busy machine; 10x leaves room for that noise, where the
 //! linear search measured hundreds of times slower.
 use meingpt_wasm::accumulate::Accumulator;
-use meingpt_wasm::stream::read_event;
+use meingpt_wasm::stream::{read_event, EventRead};
 use std::time::{Duration, Instant};
 
 const HEAD: &str = r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]"#;
@@ -47,7 +47,10 @@ fn read(events: &[String]) -> Duration {
     let t = Instant::now();
     let mut acc = Accumulator::new();
     for e in events {
-        assert!(matches!(read_event("", e, 200, &mut acc), Ok(Some(_))));
+        assert!(matches!(
+            read_event("", e, 200, &mut acc),
+            Ok(EventRead::Chunk { .. })
+        ));
     }
     assert!(acc.finish().is_some());
     t.elapsed()

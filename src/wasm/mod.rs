@@ -101,7 +101,7 @@ pub fn http_error(status: u16, text: String, headers: JsValue, secrets: &str) ->
     let error = match status {
         200..=299 => {
             let mut message = String::from("the response body is not JSON (HTTP ");
-            error::push_u32(&mut message, u32::from(status));
+            crate::text::push_u32(&mut message, u32::from(status));
             message.push(')');
             Error::Api { status, message }
         }

@@ -12,7 +12,7 @@ use crate::accumulate::Accumulator;
 use crate::boundary::{Feed, Mode, Why, DEFAULT_MAX_RESPONSE_BYTES, FEED_EVENT};
 use crate::error::Error;
 use crate::sse::SseDecoder;
-use crate::stream::read_event;
+use crate::stream::{read_event, EventRead};
 
 /// Largest single event accepted (one chunk's JSON); larger is an error, not unbounded memory.
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
@@ -170,8 +170,8 @@ impl StreamCore {
             }
             *evented = true;
             match read_event(ev.event, ev.data, *status, acc) {
-                Ok(None) => stop = true,
-                Ok(Some(delta)) => {
+                Ok(EventRead::Done) => stop = true,
+                Ok(EventRead::Chunk { delta }) => {
                     match mode {
                         Mode::Objects => {
                             out.push(if *items == 0 { '[' } else { ',' });

@@ -95,6 +95,20 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+// A panic in a wasm app poisons its instance: outside tests, every path that could panic is a
+// compile error (the same lints as the core, `meingpt-wasm`).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 #[cfg(target_arch = "wasm32")]
 mod client;

@@ -13,7 +13,7 @@ use futures::stream::{LocalBoxStream, Stream, StreamExt};
 use js_sys::{Reflect, Uint8Array};
 use meingpt_wasm::accumulate::Accumulator;
 use meingpt_wasm::sse::SseDecoder;
-use meingpt_wasm::stream::read_event;
+use meingpt_wasm::stream::{read_event, EventRead};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStream, ReadableStreamDefaultReader};
@@ -264,8 +264,8 @@ impl Reader {
             }
             *last_event_ms = now_ms();
             match read_event(ev.event, ev.data, status, acc) {
-                Ok(None) => stop = Some(None),
-                Ok(Some(_)) => queue.push_back(
+                Ok(EventRead::Done) => stop = Some(None),
+                Ok(EventRead::Chunk { .. }) => queue.push_back(
                     serde_json::from_str::<ChatCompletionChunk>(ev.data).map_err(|e| Error::Api {
                         status,
                         message: format!("the server sent an event that is not a chunk: {e}"),

@@ -1,65 +1,10 @@
-//! A small JSON reader that borrows from its input.
-//!
-//! Why not serde_json: measured on this crate's probe (see `DESIGN.md`), serde + serde_json cost about
-//! 25 KB of wasm plus 9.5 KB of float formatting, more than half of the whole size budget. The package
-//! only needs to *read* JSON (to validate a request, follow a stream, find an error message) and to
-//! *copy* parts of it into new JSON text. So every value keeps its raw source text, strings stay
-//! escaped until someone asks for them, and numbers are never formatted again.
-//!
-//! Strings are kept escaped for a second reason: some servers cut text by UTF-16 unit, so one emoji
-//! arrives as two JSON strings `"\ud83d"` and `"\ude00"`. Joining the *escaped* texts keeps the pair
-//! intact, where decoding each half first would lose it.
+//! The reader: a whole JSON text into a [`Value`] tree, or a [`Cursor`] that walks an object
+//! member by member without building it.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-/// Deepest nesting accepted; deeper input is an error instead of a stack overflow.
-pub const MAX_DEPTH: usize = 512;
-
-/// One JSON value with the exact source text it was read from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Value<'a> {
-    /// The source text of the whole value (a string includes its quotes).
-    pub raw: &'a str,
-    /// What kind of value it is.
-    pub kind: Kind<'a>,
-}
-
-/// The kinds of JSON values.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Kind<'a> {
-    /// `null`
-    Null,
-    /// `true` or `false`
-    Bool(bool),
-    /// A number, kept as its source text (already checked against the JSON grammar).
-    Number,
-    /// A string; the text between the quotes, still escaped.
-    Str(JsonStr<'a>),
-    /// An array.
-    Array(Vec<Value<'a>>),
-    /// An object, members in source order (duplicates kept; lookups take the last, as `JSON.parse`).
-    Object(Vec<(JsonStr<'a>, Value<'a>)>),
-}
-
-/// The escaped text between a JSON string's quotes, known to be valid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JsonStr<'a>(pub &'a str);
-
-/// Why a text is not JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonError {
-    /// Byte offset where reading failed.
-    pub offset: usize,
-    /// What was wrong there.
-    pub reason: &'static str,
-}
-
-impl core::fmt::Display for JsonError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.reason)
-    }
-}
+use super::{JsonError, JsonStr, Kind, Value, MAX_DEPTH};
 
 /// Reads one JSON text (surrounding whitespace allowed, nothing else).
 pub fn parse(src: &str) -> Result<Value<'_>, JsonError> {
@@ -375,185 +320,6 @@ pub fn string_end(bytes: &[u8], start: usize) -> Result<usize, (usize, &'static 
     }
 }
 
-impl<'a> Value<'a> {
-    /// The member `key` of an object (the last one, as `JSON.parse` keeps), or `None`.
-    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
-        match &self.kind {
-            Kind::Object(m) => m.iter().rev().find(|(k, _)| k.is(key)).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The members of an object (none for other values), in source order.
-    pub fn members(&self) -> &[(JsonStr<'a>, Value<'a>)] {
-        match &self.kind {
-            Kind::Object(m) => m,
-            _ => &[],
-        }
-    }
-
-    /// The string, if this is a string.
-    pub fn as_str(&self) -> Option<JsonStr<'a>> {
-        match self.kind {
-            Kind::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The items, if this is an array.
-    pub fn as_array(&self) -> Option<&[Value<'a>]> {
-        match &self.kind {
-            Kind::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    /// The number as f64, if this is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self.kind {
-            Kind::Number => crate::num::parse_decimal(self.raw),
-            _ => None,
-        }
-    }
-
-    /// True for `null`.
-    pub fn is_null(&self) -> bool {
-        matches!(self.kind, Kind::Null)
-    }
-
-    /// True for an object.
-    pub fn is_object(&self) -> bool {
-        matches!(self.kind, Kind::Object(_))
-    }
-
-    /// The JSON type name, for messages ("string", "number", ...).
-    pub fn type_name(&self) -> &'static str {
-        match self.kind {
-            Kind::Null => "null",
-            Kind::Bool(_) => "boolean",
-            Kind::Number => "number",
-            Kind::Str(_) => "string",
-            Kind::Array(_) => "array",
-            Kind::Object(_) => "object",
-        }
-    }
-}
-
-impl<'a> JsonStr<'a> {
-    /// The escaped text between the quotes.
-    pub fn raw(self) -> &'a str {
-        self.0
-    }
-
-    /// Calls `f` with the decoded text, without decoding (or allocating) when there is no
-    /// escape: the usual case for keys, which the stream checks several times per chunk.
-    #[inline(always)]
-    pub fn with_key<R>(self, f: impl FnOnce(&str) -> R) -> R {
-        let b = self.0.as_bytes();
-        let mut i = 0;
-        while i < b.len() {
-            if b[i] == b'\\' {
-                return f(&self.decode());
-            }
-            i += 1;
-        }
-        f(self.0)
-    }
-
-    /// True when the decoded string equals `s`.
-    pub fn is(self, s: &str) -> bool {
-        // Escapes only make the raw text longer, so most keys are told apart by length alone.
-        let raw = self.0.as_bytes();
-        if raw == s.as_bytes() {
-            return !raw.contains(&b'\\') || self.decode() == s;
-        }
-        raw.len() > s.len() && raw.contains(&b'\\') && self.decode() == s
-    }
-
-    /// The decoded string; lone surrogates become U+FFFD.
-    pub fn decode(self) -> String {
-        if !self.0.as_bytes().contains(&b'\\') {
-            return self.0.into();
-        }
-        let mut out = String::with_capacity(self.0.len());
-        let mut units: Vec<u16> = Vec::new();
-        let mut rest = self.0;
-        while let Some(i) = rest.bytes().position(|b| b == b'\\') {
-            out.push_str(rest.get(..i).unwrap_or(""));
-            rest = rest.get(i..).unwrap_or("");
-            units.clear();
-            // Collect a run of escapes: \uXXXX ones become UTF-16 units decoded together.
-            loop {
-                let b = rest.as_bytes();
-                if b.first() != Some(&b'\\') {
-                    break;
-                }
-                match b.get(1) {
-                    Some(b'u') => {
-                        let u = rest
-                            .get(2..6)
-                            .and_then(|h| u16::from_str_radix(h, 16).ok())
-                            .unwrap_or(0xfffd);
-                        units.push(u);
-                        rest = rest.get(6..).unwrap_or("");
-                    }
-                    Some(&c) => {
-                        units.push(match c {
-                            b'b' => 8,
-                            b'f' => 12,
-                            b'n' => 10,
-                            b'r' => 13,
-                            b't' => 9,
-                            other => other as u16,
-                        });
-                        rest = rest.get(2..).unwrap_or("");
-                    }
-                    None => {
-                        rest = "";
-                    }
-                }
-            }
-            out.extend(char::decode_utf16(units.iter().copied()).map(|r| r.unwrap_or('\u{fffd}')));
-        }
-        out.push_str(rest);
-        out
-    }
-}
-
-/// Appends `s` to `out` as the inside of a JSON string (no quotes).
-pub fn escape_into(out: &mut String, s: &str) {
-    let mut last = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(s.get(last..i).unwrap_or(""));
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        } else {
-            out.push_str(esc);
-        }
-        last = i + 1;
-    }
-    out.push_str(s.get(last..).unwrap_or(""));
-}
-
-/// Appends `s` to `out` as a quoted JSON string.
-pub fn quote_into(out: &mut String, s: &str) {
-    out.push('"');
-    escape_into(out, s);
-    out.push('"');
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -574,18 +340,6 @@ mod tests {
         assert_eq!(v.get("b").unwrap().raw, r#""x\"y""#);
         assert!(v.get("c").unwrap().is_object());
         assert!(v.get("zzz").is_none());
-    }
-
-    #[test]
-    fn duplicate_keys_take_the_last_like_json_parse() {
-        let v = parse(r#"{"k":1,"k":2}"#).unwrap();
-        assert_eq!(v.get("k").unwrap().raw, "2");
-    }
-
-    #[test]
-    fn escaped_keys_match() {
-        let v = parse(r#"{"mod\u0065l":"m"}"#).unwrap();
-        assert_eq!(v.get("model").unwrap().as_str().unwrap().decode(), "m");
     }
 
     #[test]
@@ -628,26 +382,5 @@ mod tests {
         assert_eq!(parse(&deep).unwrap_err().reason, "JSON nested too deeply");
         let ok = format!("{}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
         assert!(parse(&ok).is_ok());
-    }
-
-    #[test]
-    fn decodes_escapes_and_surrogate_pairs() {
-        let s = JsonStr(r#"a\n\t\"\\\/\u00e4\ud83d\ude00z"#);
-        assert_eq!(s.decode(), "a\n\t\"\\/ä😀z");
-        assert_eq!(JsonStr(r"\ud83d").decode(), "\u{fffd}");
-        assert_eq!(JsonStr(r"\ude00x").decode(), "\u{fffd}x");
-        // Joined escaped halves make the emoji again.
-        assert_eq!(
-            JsonStr(&format!("{}{}", r"\ud83d", r"\ude00")).decode(),
-            "😀"
-        );
-    }
-
-    #[test]
-    fn escape_round_trips() {
-        let s = "Grüße \"zitat\" \\ \n\t\u{1}😀";
-        let mut q = String::new();
-        quote_into(&mut q, s);
-        assert_eq!(parse(&q).unwrap().as_str().unwrap().decode(), s);
     }
 }
