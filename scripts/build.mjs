@@ -1,6 +1,6 @@
 // Builds the publishable package into pkg/: one `--target web` wasm-bindgen build, wasm-opt from
 // npm binaryen, the per-runtime entry shims, hand-written types and the package manifest.
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,13 +51,14 @@ run(path.join(root, 'node_modules/.bin/wasm-opt'), [
 ]);
 
 step('JS shims, types, manifest');
-// The glue imports its snippets (js/errors.js, js/stream.js) from a hashed folder; put them beside
-// it under stable names so the entries can export the very same classes.
-// Each rewrite checks its input and stops the build with a GlueChanged error when wasm-bindgen's
-// output is not what it was written for (scripts/glue.mjs).
+// The glue imports its snippets (js/errors.js) from a hashed folder; put them beside it under
+// stable names so the entries can export the very same classes. Then short import names and the
+// glue factory. Each rewrite checks its input and stops the build with a GlueChanged error naming
+// the wasm-bindgen version when its output is not what the rewrite was written for (scripts/glue.mjs).
 const glue = path.join(pkg, `${name}.js`);
 const bindgenVersion = output('wasm-bindgen', ['--version'])?.trim().split(' ').pop();
-const snippets = readdirSync(path.join(pkg, 'snippets'), { recursive: true }).filter((f) => f.endsWith('.js'));
+const snippetDir = path.join(pkg, 'snippets');
+const snippets = existsSync(snippetDir) ? readdirSync(snippetDir, { recursive: true }).filter((f) => f.endsWith('.js')) : [];
 // The raw glue's real exports, from the module itself (its snippets are still in place; `?raw`:
 // lazy.js imports the rewritten file under the plain URL below).
 const exportNames = Object.keys(await import(`${pathToFileURL(glue).href}?raw`));
