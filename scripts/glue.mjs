@@ -187,8 +187,8 @@ export function shortImports(bytes, glueText, version) {
  * less than a forwarding function per export).
  *
  * `exportNames` are the raw glue module's real exports (build.mjs imports it); the functions and
- * classes found in its text must be exactly those, plus `initSync` and `default`. Returns the new
- * text and the functions and classes.
+ * classes (and enums) found in its text must be exactly those, plus `initSync` and `default`.
+ * Returns the new text and the functions, classes and enums.
  */
 export function glueFactory(text, exportNames, version) {
   const lines = text.split('\n');
@@ -196,7 +196,9 @@ export function glueFactory(text, exportNames, version) {
   let body = lines.filter((l) => !/^import /.test(l)).join('\n');
   const fns = [...body.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
   const classes = [...body.matchAll(/^export class (\w+)/gm)].map((m) => m[1]);
-  const found = [...fns, ...classes, 'initSync', 'default'].sort();
+  // Exported Rust enums: `export const Name = Object.freeze({ ... });`.
+  const consts = [...body.matchAll(/^export const (\w+) = /gm)].map((m) => m[1]);
+  const found = [...fns, ...classes, ...consts, 'initSync', 'default'].sort();
   const real = [...exportNames].sort();
   if (found.join() !== real.join()) {
     throw new GlueChanged(`glueFactory: the glue exports ${real.join(', ')}, its text shows ${found.join(', ')}`, version);
@@ -205,7 +207,7 @@ export function glueFactory(text, exportNames, version) {
   const once = (from, to, what) => {
     body = replaceExactly(body, from, to, 1, `glueFactory: ${what}`, version);
   };
-  body = replaceExactly(body, /^export (class|function) /gm, '$1 ', fns.length + classes.length, 'glueFactory: the exports', version);
+  body = replaceExactly(body, /^export (class|function|const) /gm, '$1 ', fns.length + classes.length + consts.length, 'glueFactory: the exports', version);
   once(/^export \{ initSync, __wbg_init as default \};$/gm, '', 'the export list');
   // Every export goes through lazy.js's wrapper, which notices a trap.
   // The getters below read these module variables.
@@ -230,11 +232,12 @@ export function glueFactory(text, exportNames, version) {
   // The entries always pass the wasm (browser.js its own `new URL`); inside the factory this default
   // could no longer be tree-shaken, and would put a wasm URL into Node and Workers bundles.
   once(/^\s*if \(module_or_path === undefined\) \{\n\s*module_or_path = new URL\('[\w.]+_bg\.wasm', import\.meta\.url\);\n\s*\}\n/gm, '', "__wbg_init's default URL");
-  const names = [...fns, ...classes];
+  const names = [...fns, ...classes, ...consts];
   const api = [...names, 'initSync', 'default: __wbg_init', 'get module() { return wasmModule; }', 'get memory() { return wasm?.memory; }'];
   return {
     fns,
     classes,
+    consts,
     text: [
       ...imports,
       `export function createGlue(wrapExports) {\n${body}\nreturn { ${api.join(', ')} };\n}`,
