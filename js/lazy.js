@@ -17,6 +17,12 @@ const failure = (cause) => new APIConnectionError('The WebAssembly instance fail
 // its last stream. Far above what ordinary calls use (a few MiB).
 const HIGH_WATER = 64 * 1024 * 1024;
 
+// The wasm exports that may still run on a dead instance, where they do nothing: each class's
+// destructor (its FinalizationRegistry, free()) and StreamCore.fail (a dead stream closing: abort(),
+// a failed read). Every other export refuses with APIConnectionError. The build checks that each
+// name is an export of the wasm and that every class's destructor is here (scripts/glue.mjs).
+export const AFTER_DEATH = ['__wbg_streamcore_free', 'streamcore_fail'];
+
 let module; // the compiled module, once loaded
 let live; // the live glue
 let ready;
@@ -34,9 +40,8 @@ function fresh() {
         typeof f !== 'function'
           ? f
           : (...args) => {
-              // Once dead, frees and fails (a dead stream closing) do nothing; the rest refuse.
               if (dead) {
-                if (/free|fail/.test(name)) return;
+                if (AFTER_DEATH.includes(name)) return;
                 throw failure(dead);
               }
               try {

@@ -31,6 +31,13 @@ if (want('rust')) {
   } else console.log('skipped: no nightly Miri here');
 }
 
+// The build's rewrites of wasm-bindgen's output (scripts/glue.mjs) on wasm-bindgen 0.2.130's real
+// glue and on changed copies of it, which must stop the build: no build needed.
+if (want('rust') || want('size')) {
+  step('node --test scripts/glue.test.mjs (the checked rewrites of the glue)');
+  run(process.execPath, ['--test', path.join(root, 'scripts', 'glue.test.mjs')]);
+}
+
 // Its client (wasm-bindgen-test) against the simulator, which the script starts and stops: in Node,
 // and in headless Chromium through Debian's chromedriver.
 if (want('rust-wasm')) {
