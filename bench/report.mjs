@@ -178,6 +178,43 @@ function embeddingsSection(emb, lines) {
   lines.push(`| base64 / float | ${x(ratio(base64.raw, float.raw))} | ${x(ratio(base64.gzip, float.gzip))} |`, '');
 }
 
+function workerdCpuSection(w, lines, goals) {
+  const p = w.perAnswer;
+  lines.push('## 8. Worker CPU time in workerd', '');
+  lines.push(`CPU time of the workerd process (bench/worker-cpu.mjs; the workerd binary of node_modules/workerd run directly, one socket`);
+  lines.push(`straight into the Worker), each Worker bundled as wrangler bundles it; upstream: the simulator on 127.0.0.1 streaming an`);
+  lines.push(`echoed German text as ${p.proxy.events} SSE events, one write each, ${w.pacingMs} ms apart (as a model's tokens arrive), each answer read`);
+  lines.push('to the end and checked by a client with ' + `${w.concurrency} requests in flight. Per answer: utime + stime from \`/proc/<pid>/stat\``);
+  lines.push(`(CLK_TCK ${w.clkTck}) over ${w.answers} answers, minus the same process's idle CPU over the same wall time; median of ${w.rounds} rounds,`);
+  lines.push(`the Workers' order rotated. ${w.retriedConnections} requests were sent again after their kept-alive connection was reset before any answer.`, '');
+  lines.push('| Worker | CPU ms per answer (median) | min | vs pass-through |', '|---|---:|---:|---:|');
+  const label = {
+    passthrough: 'pass-through (`new Response(upstream.body, upstream)`, apps/worker-passthrough.js)',
+    proxy: '**examples/worker** (the proxy on meingpt-wasm)',
+    jspump: 'each upstream read handed on by a JS ReadableStream (apps/worker-jspump.js)',
+    identity: 'each upstream read written by JS to an IdentityTransformStream (apps/worker-identity.js)',
+    package: '`chatCompletion()` + `toReadableStream()` alone (apps/worker-package.js)',
+    jsread: 'upstream read in JS to the end, short answer (apps/worker-jsread.js)',
+  };
+  for (const [name, s] of Object.entries(p)) {
+    lines.push(`| ${label[name] ?? name} | ${s.cpuMsPerAnswer} | ${s.cpuMsPerAnswerMin} | ${x(ratio(s.cpuMsPerAnswer, p.passthrough.cpuMsPerAnswer))} |`);
+  }
+  const f = w.first;
+  lines.push('', `A fresh workerd per start (${f.empty.runs.start.length} starts per kind after one warm-up round), CPU ms summed over its threads`);
+  lines.push('(`/proc/<pid>/task/*/schedstat`, ns): *start* = spawn → listening (config, script evaluated, wasm compiled); *first request*');
+  lines.push('= listening → the first answer read to the end (for the proxy: the wasm instantiated, the request validated, the');
+  lines.push('upstream connection opened); medians.', '');
+  lines.push('| Worker, first request | start | first request | total | total − empty Worker |', '|---|---:|---:|---:|---:|');
+  for (const [kind, s] of Object.entries(f)) {
+    lines.push(`| ${kind} | ${s.startMs} | ${s.firstRequestMs} | ${s.totalMs} | ${Math.round((s.totalMs - f.empty.totalMs) * 10) / 10} |`);
+  }
+  lines.push('');
+  const r = ratio(p.proxy.cpuMsPerAnswer, p.passthrough.cpuMsPerAnswer);
+  goals.push(['Worker proxy: CPU per streamed answer vs pass-through (median)', '≤ 1.20×', `${x(r)} (${p.proxy.cpuMsPerAnswer} vs ${p.passthrough.cpuMsPerAnswer} ms)`, r <= 1.2]);
+  const own = Math.round((f['proxy json'].totalMs - f.empty.totalMs) * 10) / 10;
+  goals.push(['Worker: instantiate + first (non-stream) request CPU, minus an empty Worker', '< 10 ms', `${own} ms`, own < 10]);
+}
+
 /** Writes results.json and RESULTS.md into `dir`; returns their paths. */
 export function writeReport(results, dir) {
   fs.mkdirSync(dir, { recursive: true });
@@ -199,6 +236,7 @@ export function writeReport(results, dir) {
   if (results.memory) memorySection(results.memory, body, goals);
   if (results.concurrency) concurrencySection(results.concurrency, body);
   if (results.embeddings) embeddingsSection(results.embeddings, body);
+  if (results.workerdCpu) workerdCpuSection(results.workerdCpu, body, goals);
   lines.push('## Goals (issue 5)', '', '| goal | target | measured | met |', '|---|---|---|---|');
   for (const [goal, target, measured, ok] of goals) lines.push(`| ${goal} | ${target} | ${measured} | ${mark(ok)} |`);
   lines.push('', ...body);

@@ -3,9 +3,10 @@
 //   (b) bench/apps/worker-passthrough.js (the key swapped in, `new Response(upstream.body, upstream)`),
 // both bundled as wrangler bundles and run by the workerd binary of node_modules/workerd directly
 // (a generated config, one socket straight into the Worker: no Miniflare entry Worker in between).
-// The upstream is the simulator (simulator/server.mjs, in this process, 127.0.0.1), streaming an
-// echoed German text of a few hundred chunks, one event per write with `pacingMs` between them (so
-// workerd reads the stream the way it arrives from a model: an event or a few at a time).
+// The upstream: the simulator's answer (simulator/server.mjs, in this process, 127.0.0.1) to an
+// echoed German text of 300 words (303 SSE events), recorded once and replayed by a server of ours
+// with a long keep-alive, one event per write with `pacingMs` between them (so workerd reads the
+// stream the way it arrives from a model: an event at a time).
 //
 // Part 1, per streamed answer: each Worker in its own workerd process, warmed up, then `answers`
 // requests (`concurrency` at a time), every answer read to the end and checked; CPU = utime + stime
@@ -15,14 +16,17 @@
 // Part 2, instantiate + first request: a fresh workerd process per start for an empty Worker, the
 // pass-through and the proxy; CPU (summed over the process's threads from /proc/<pid>/task/*/schedstat,
 // ns, since clock ticks are 10 ms) from spawn to listening (config, script evaluation, wasm compiled),
-// and from listening to the first streamed answer read to the end (the first request: the package's
-// wasm instantiated, the upstream connection opened, the stream passed on).
+// and from listening to the first answer read to the end (the first request: the package's wasm
+// instantiated, the upstream connection opened); the first request is a non-stream call, or the
+// streamed answer of part 1.
 //
-//   node bench/worker-cpu.mjs [answers] [rounds] [starts] [pacingMs]   standalone (prints JSON)
+//   node bench/worker-cpu.mjs [answers] [rounds] [starts] [pacingMs] [in flight] [extra Workers...]
+//   (standalone: prints JSON; extra Workers: names of bench/apps/worker-<name>.js, or paths)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { BENCH, ROOT, childMain, median } from './lib.mjs';
 import { streamContent, KEY } from './payloads.mjs';
@@ -210,19 +214,20 @@ function sseContent(text) {
 }
 
 export const REQUEST_BODY = JSON.stringify(CHAT);
+const JSON_BODY = JSON.stringify({ model: CHAT.model, messages: CHAT.messages });
 
 /** One streamed answer through the Worker at `url`, read to the end; returns its text. */
 /** Connection failures before an answer started (a kept-alive socket closed meanwhile), retried. */
 export const retried = { count: 0 };
 
-export async function ask(url, attempt = 0) {
+export async function ask(url, attempt = 0, body = REQUEST_BODY) {
   let res;
   let text = '';
   try {
     res = await fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: REQUEST_BODY,
+      body,
       signal: AbortSignal.timeout(60_000),
     });
     const decoder = new TextDecoder();
@@ -230,7 +235,7 @@ export async function ask(url, attempt = 0) {
   } catch (e) {
     if (!res && attempt < 3 && e.cause?.code !== undefined) {
       retried.count += 1;
-      return ask(url, attempt + 1);
+      return ask(url, attempt + 1, body);
     }
     const where = res ? `after ${res.status} and ${text.length} chars: …${JSON.stringify(text.slice(-100))}` : 'before the answer';
     throw new Error(`${e.message}: ${e.cause?.message ?? e.cause} (${where})`, { cause: e });
@@ -259,6 +264,60 @@ export async function load(url, n, concurrency, expectedLength, onError) {
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, one));
 }
 
+/**
+ * The upstream: the simulator's answers to the bench's two requests (streamed and not), recorded
+ * once, then replayed by a server of our own on 127.0.0.1 (one write per event, `pacingMs` apart),
+ * whose keep-alive outlasts the pauses between rounds: the simulator's Node default of 5 s closes
+ * workerd's pooled connections while another Worker runs, and the next request on one fails.
+ */
+async function startUpstream(pacingMs) {
+  const sim = await startSimulator({ now: 1718000000000 });
+  let recorded;
+  try {
+    const call = async (body) => {
+      const res = await fetch(`${sim.url}/api/openai/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body,
+      });
+      return { type: res.headers.get('content-type'), text: await res.text() };
+    };
+    recorded = { stream: await call(REQUEST_BODY), json: await call(JSON_BODY) };
+  } finally {
+    await sim.close();
+  }
+  const events = recorded.stream.text.split(/(?<=\n\n)/).map((e) => Buffer.from(e));
+  if (sseContent(recorded.stream.text) !== TEXT) throw new Error('the simulator did not echo the text');
+  const server = http.createServer({ keepAliveTimeout: 600_000, noDelay: true }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', async () => {
+      if (!/^Bearer /.test(req.headers.authorization ?? '')) return void res.writeHead(401).end('{"status":"error","message":"no key"}');
+      if (!JSON.parse(body).stream) return void res.writeHead(200, { 'content-type': recorded.json.type }).end(recorded.json.text);
+      res.writeHead(200, { 'content-type': recorded.stream.type, 'cache-control': 'no-cache' });
+      for (let i = 0; i < events.length && !res.destroyed; i += 1) {
+        if (i > 0 && pacingMs > 0) await sleep(pacingMs);
+        res.write(events[i]);
+      }
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 600_000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    events: events.length,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
+}
+
 /** CPU (ms, /proc/<pid>/stat) of `pid` while idle for `ms`. */
 async function idleCpu(pid, ms) {
   const c0 = statCpuMs(pid);
@@ -270,10 +329,10 @@ async function idleCpu(pid, ms) {
 export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacingMs = 1, concurrency = 32, warm = 100, extra = [] } = {}) {
   fs.mkdirSync(OUT, { recursive: true });
   const wrangler = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'wrangler.jsonc'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
-  const sim = await startSimulator({ pacingMs, now: 1718000000000 });
+  const sim = await startUpstream(pacingMs);
   const started = [];
   try {
-    const baseUrl = `${sim.url}/api/openai/v1`;
+    const baseUrl = `${sim.url}/v1`;
     const settings = {
       compatibilityDate: wrangler.compatibility_date,
       compatibilityFlags: wrangler.compatibility_flags ?? [],
@@ -343,12 +402,14 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
       };
     }
 
-    // Part 2: a fresh workerd per start, up to the first answer.
-    const START = ['empty', 'passthrough', 'proxy'];
+    // Part 2: a fresh workerd per start, up to the first answer: a non-stream one (`json`: the
+    // Worker's instantiation and one call) and the streamed one of part 1 (`stream`).
+    const START = ['empty', 'passthrough json', 'proxy json', 'passthrough stream', 'proxy stream'];
     const st = Object.fromEntries(START.map((n) => [n, { start: [], first: [], total: [], startStat: [], totalStat: [] }]));
     for (let r = 0; r < starts + 1; r += 1) {
       for (let k = 0; k < START.length; k += 1) {
-        const name = START[(k + r) % START.length];
+        const kind = START[(k + r) % START.length];
+        const [name, mode] = kind.split(' ');
         const w = await startWorkerd(configs[name]);
         started.push(w);
         try {
@@ -357,16 +418,19 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
           if (name === 'empty') {
             const res = await fetch(`${w.url}/`);
             if ((await res.text()) !== 'ok') throw new Error('empty Worker: unexpected answer');
+          } else if (mode === 'json') {
+            const completion = JSON.parse(await ask(w.url, 0, JSON_BODY));
+            if (completion.choices?.[0]?.message?.content !== TEXT) throw new Error(`${name}: first non-stream answer differs`);
           } else if (sseContent(await ask(w.url)) !== TEXT) throw new Error(`${name}: first answer differs`);
           await sleep(50);
           const c1 = schedCpuMs(w.pid);
           const t1 = statCpuMs(w.pid);
           if (r === 0) continue; // the first round fills the OS file cache
-          st[name].start.push(c0);
-          st[name].first.push(c1 - c0);
-          st[name].total.push(c1);
-          st[name].startStat.push(t0);
-          st[name].totalStat.push(t1);
+          st[kind].start.push(c0);
+          st[kind].first.push(c1 - c0);
+          st[kind].total.push(c1);
+          st[kind].startStat.push(t0);
+          st[kind].totalStat.push(t1);
         } finally {
           await w.stop();
           started.splice(started.indexOf(w), 1);
@@ -374,9 +438,9 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
       }
     }
     const first = {};
-    for (const name of START) {
-      const s = st[name];
-      first[name] = {
+    for (const kind of START) {
+      const s = st[kind];
+      first[kind] = {
         startMs: round1(median(s.start)),
         firstRequestMs: round1(median(s.first)),
         totalMs: round1(median(s.total)),
