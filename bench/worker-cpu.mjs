@@ -69,6 +69,11 @@ export function schedCpuMs(pid) {
   return ns / 1e6;
 }
 
+/** CPU time in ms of the main thread of `pid` (where workerd runs the isolate), from its schedstat. */
+export function mainThreadCpuMs(pid) {
+  return Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
 /** Bundles `entry` as wrangler does (ESM, conditions workerd/worker/browser, .wasm kept as modules). */
 export async function bundle(entry, outDir) {
   const esbuild = requireFromRoot('esbuild');
@@ -214,7 +219,7 @@ function sseContent(text) {
 }
 
 export const REQUEST_BODY = JSON.stringify(CHAT);
-const JSON_BODY = JSON.stringify({ model: CHAT.model, messages: CHAT.messages });
+export const JSON_BODY = JSON.stringify({ model: CHAT.model, messages: CHAT.messages });
 
 /** One streamed answer through the Worker at `url`, read to the end; returns its text. */
 /** Connection failures before an answer started (a kept-alive socket closed meanwhile), retried. */
@@ -270,7 +275,7 @@ export async function load(url, n, concurrency, expectedLength, onError) {
  * whose keep-alive outlasts the pauses between rounds: the simulator's Node default of 5 s closes
  * workerd's pooled connections while another Worker runs, and the next request on one fails.
  */
-async function startUpstream(pacingMs) {
+export async function startUpstream(pacingMs) {
   const sim = await startSimulator({ now: 1718000000000 });
   let recorded;
   try {
@@ -405,7 +410,7 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
     // Part 2: a fresh workerd per start, up to the first answer: a non-stream one (`json`: the
     // Worker's instantiation and one call) and the streamed one of part 1 (`stream`).
     const START = ['empty', 'passthrough json', 'proxy json', 'passthrough stream', 'proxy stream'];
-    const st = Object.fromEntries(START.map((n) => [n, { start: [], first: [], total: [], startStat: [], totalStat: [] }]));
+    const st = Object.fromEntries(START.map((n) => [n, { start: [], first: [], firstMain: [], total: [], startStat: [], totalStat: [] }]));
     for (let r = 0; r < starts + 1; r += 1) {
       for (let k = 0; k < START.length; k += 1) {
         const kind = START[(k + r) % START.length];
@@ -414,6 +419,7 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
         started.push(w);
         try {
           const c0 = schedCpuMs(w.pid);
+          const m0 = mainThreadCpuMs(w.pid);
           const t0 = statCpuMs(w.pid);
           if (name === 'empty') {
             const res = await fetch(`${w.url}/`);
@@ -424,10 +430,12 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
           } else if (sseContent(await ask(w.url)) !== TEXT) throw new Error(`${name}: first answer differs`);
           await sleep(50);
           const c1 = schedCpuMs(w.pid);
+          const m1 = mainThreadCpuMs(w.pid);
           const t1 = statCpuMs(w.pid);
           if (r === 0) continue; // the first round fills the OS file cache
           st[kind].start.push(c0);
           st[kind].first.push(c1 - c0);
+          st[kind].firstMain.push(m1 - m0);
           st[kind].total.push(c1);
           st[kind].startStat.push(t0);
           st[kind].totalStat.push(t1);
@@ -443,6 +451,7 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
       first[kind] = {
         startMs: round1(median(s.start)),
         firstRequestMs: round1(median(s.first)),
+        firstRequestMainThreadMs: round1(median(s.firstMain)),
         totalMs: round1(median(s.total)),
         totalStatMs: round1(median(s.totalStat)),
         runs: { start: s.start.map(round1), first: s.first.map(round1), total: s.total.map(round1) },

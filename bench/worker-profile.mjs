@@ -15,7 +15,7 @@ import { startSimulator } from '../simulator/server.mjs';
 const [which = 'proxy', answersArg = '200', pacingArg = '1', concArg = '8'] = process.argv.slice(2);
 const EXAMPLE = path.join(ROOT, 'examples', 'worker');
 const wrangler = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'wrangler.jsonc'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
-const entry = which === 'proxy' ? path.join(EXAMPLE, wrangler.main) : path.join(BENCH, which);
+const entry = which === 'proxy' ? path.join(EXAMPLE, wrangler.main) : path.resolve(BENCH, which);
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -35,8 +35,10 @@ const config = writeConfig(b, {
 const port = await freePort();
 const w = await startWorkerd(config, [`--inspector-addr=127.0.0.1:${port}`]);
 try {
-  const first = await ask(w.url);
-  await load(w.url, 50, Number(concArg), first.length);
+  // answers 0: profile the first request alone (a non-stream call), from a fresh start
+  const firstOnly = Number(answersArg) === 0;
+  const first = firstOnly ? '' : await ask(w.url);
+  if (!firstOnly) await load(w.url, 50, Number(concArg), first.length);
   const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
   const ws = new WebSocket(targets[0].webSocketDebuggerUrl);
   await new Promise((r, j) => {
@@ -62,7 +64,8 @@ try {
   await send('Profiler.setSamplingInterval', { interval: 50 });
   await send('Profiler.start');
   const c0 = statCpuMs(w.pid);
-  await load(w.url, Number(answersArg), Number(concArg), first.length);
+  if (firstOnly) await ask(w.url, 0, JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'echo:Grüß Gott' }] }));
+  else await load(w.url, Number(answersArg), Number(concArg), first.length);
   const cpu = statCpuMs(w.pid) - c0;
   const { result } = await send('Profiler.stop');
   ws.close();
@@ -81,8 +84,9 @@ try {
     script.set(s, (script.get(s) ?? 0) + us);
     total += us;
   }
-  const per = (us) => `${(us / 1000 / Number(answersArg)).toFixed(3)} ms/answer`;
-  console.log(`${which}: ${answersArg} answers, workerd CPU ${(cpu / Number(answersArg)).toFixed(2)} ms/answer (/proc); profile spans ${per(total)}`);
+  const n = Number(answersArg) || 1;
+  const per = (us) => `${(us / 1000 / n).toFixed(3)} ms/answer`;
+  console.log(`${which}: ${answersArg} answers, workerd CPU ${(cpu / n).toFixed(2)} ms/answer (/proc); profile spans ${per(total)}`);
   console.log('\nby script:');
   for (const [k, us] of [...script].sort((a, c) => c[1] - a[1]).slice(0, 12)) console.log(`  ${per(us).padStart(18)}  ${k}`);
   console.log('\nby function (self time):');
