@@ -24,7 +24,7 @@ const want = (name) => only.length === 0 || only.includes(name);
 const quick = flags.has('--quick');
 const N = quick
   ? { streamWarm: 1, streamRuns: 3, rtWarm: 1, rtRuns: 2, rtCalls: 500, cold: 3, workerd: 2, memoryMB: 20, conc: 1000, concRuns: 1, embRuns: 3, cpuAnswers: 100, cpuRounds: 1, cpuStarts: 2 }
-  : { streamWarm: 2, streamRuns: 7, rtWarm: 1, rtRuns: 5, rtCalls: 2000, cold: 7, workerd: 5, memoryMB: 100, conc: 1000, concRuns: 3, embRuns: 7, cpuAnswers: 400, cpuRounds: 3, cpuStarts: 5 };
+  : { streamWarm: 2, streamRuns: 7, rtWarm: 1, rtRuns: 5, rtCalls: 2000, cold: 7, workerd: 5, memoryMB: 100, conc: 1000, concRuns: 3, embRuns: 7, cpuAnswers: 200, cpuRounds: 3, cpuStarts: 4 };
 const STREAM_CHUNKS = 20_000;
 const CONC_CHUNKS = 100;
 const MEMORY_CLIENTS = ['ours', 'openai', 'floor'];
@@ -140,7 +140,7 @@ try {
     log(`8. workerd CPU: ${N.cpuAnswers} streamed answers x ${N.cpuRounds} rounds per Worker (pass-through, proxy, JS pump); ${N.cpuStarts} fresh starts each`);
     // answers, rounds, starts, pacing ms, requests in flight, then the extra Workers (bench/apps/worker-<name>.js)
     const args = [N.cpuAnswers, N.cpuRounds, N.cpuStarts, 1, 24, 'jspump'].map(String);
-    results.workerdCpu = await runChild('worker-cpu.mjs', args, { timeoutMs: 900_000 });
+    results.workerdCpu = await runChild('worker-cpu.mjs', args, { timeoutMs: 1_800_000 });
   }
 } finally {
   server.stop();

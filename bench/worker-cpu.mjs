@@ -351,7 +351,7 @@ export async function workerCpu({ answers = 2000, rounds = 3, starts = 5, pacing
     const configs = Object.fromEntries(Object.entries(bundles).map(([k, b]) => [k, writeConfig(b, settings)]));
     const WORKERS = ['passthrough', 'proxy', ...extra];
     // (an extra given as a path: a Worker file elsewhere, e.g. an earlier examples/worker, for comparison)
-    for (const name of extra) bundles[name] = await bundle(name.includes('/') ? name : path.join(BENCH, 'apps', `worker-${name}.js`), path.join(OUT, path.basename(path.dirname(name)) + path.basename(name)));
+    for (const name of extra) bundles[name] = await bundle(name.includes('/') ? name : path.join(BENCH, 'apps', `worker-${name}.js`), path.join(OUT, name.includes('/') ? `${path.basename(path.dirname(name))}-${path.basename(name, '.js')}` : name));
     for (const name of extra) configs[name] = writeConfig(bundles[name], settings);
 
     // Part 1: CPU per streamed answer, each Worker in its own long-lived workerd.
