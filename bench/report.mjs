@@ -178,6 +178,49 @@ function embeddingsSection(emb, lines) {
   lines.push(`| base64 / float | ${x(ratio(base64.raw, float.raw))} | ${x(ratio(base64.gzip, float.gzip))} |`, '');
 }
 
+function workerdCpuSection(w, lines, goals) {
+  const p = w.perAnswer;
+  lines.push('## 8. Worker CPU time in workerd', '');
+  lines.push(`CPU time of the workerd process (bench/worker-cpu.mjs; the workerd binary of node_modules/workerd run directly, one socket`);
+  lines.push(`straight into the Worker), each Worker bundled as wrangler bundles it; upstream: the simulator's answer (recorded once, replayed on 127.0.0.1 by a server with a long keep-alive) to an`);
+  lines.push(`echoed German text as ${p.proxy.events} SSE events, one write each, ${w.pacingMs} ms apart (as a model's tokens arrive), each answer read`);
+  lines.push('to the end and checked by a client with ' + `${w.concurrency} requests in flight. Per answer: utime + stime from \`/proc/<pid>/stat\``);
+  lines.push(`(CLK_TCK ${w.clkTck}) over ${w.answers} answers, minus the same process's idle CPU over the same wall time; median of ${w.rounds} rounds,`);
+  lines.push(`the Workers' order rotated. ${w.retriedConnections} requests were sent again after their kept-alive connection was reset before any answer.`, '');
+  lines.push('| Worker | CPU ms per answer (median) | min | vs pass-through |', '|---|---:|---:|---:|');
+  const label = {
+    passthrough: 'pass-through (`new Response(upstream.body, upstream)`, apps/worker-passthrough.js)',
+    proxy: '**examples/worker** (the proxy on meingpt-wasm)',
+    jspump: 'each upstream read handed on by a JS ReadableStream (apps/worker-jspump.js)',
+    identity: 'each upstream read written by JS to an IdentityTransformStream (apps/worker-identity.js)',
+    package: '`chatCompletion()` + `toReadableStream()` alone (apps/worker-package.js)',
+    jsread: 'upstream read in JS to the end, short answer (apps/worker-jsread.js)',
+  };
+  for (const [name, s] of Object.entries(p)) {
+    lines.push(`| ${label[name] ?? name} | ${s.cpuMsPerAnswer} | ${s.cpuMsPerAnswerMin} | ${x(ratio(s.cpuMsPerAnswer, p.passthrough.cpuMsPerAnswer))} |`);
+  }
+  const f = w.first;
+  lines.push('', `A fresh workerd per start (${f.empty.runs.start.length} starts per kind after one warm-up round), CPU ms summed over its threads`);
+  lines.push('(`/proc/<pid>/task/*/schedstat`, ns; clock ticks are 10 ms): *start* = spawn → listening (config, script evaluated,');
+  lines.push('wasm compiled: on Cloudflare, start-up, not the request\'s CPU); *first request* = listening → the first answer read to the');
+  lines.push('end (for the proxy: its wasm instantiated, the request validated, the call made); *main thread*: the same on the');
+  lines.push('thread that runs the isolate alone (the rest: V8\'s background compilers, workerd\'s I/O threads); medians.', '');
+  lines.push('| Worker, first request | start | first request | of it, main thread | first request − pass-through\'s | total − empty Worker |');
+  lines.push('|---|---:|---:|---:|---:|---:|');
+  const d = (a, b) => Math.round((a - b) * 10) / 10;
+  for (const [kind, s] of Object.entries(f)) {
+    const mode = kind.split(' ')[1];
+    const base = mode ? f[`passthrough ${mode}`] : undefined;
+    lines.push(`| ${kind} | ${s.startMs} | ${s.firstRequestMs} | ${s.firstRequestMainThreadMs ?? '–'} | ${base ? d(s.firstRequestMs, base.firstRequestMs) : '–'} | ${d(s.totalMs, f.empty.totalMs)} |`);
+  }
+  lines.push('');
+  const r = ratio(p.proxy.cpuMsPerAnswer, p.passthrough.cpuMsPerAnswer);
+  goals.push(['Worker proxy: CPU per streamed answer vs pass-through (median)', '≤ 1.20×', `${x(r)} (${p.proxy.cpuMsPerAnswer} vs ${p.passthrough.cpuMsPerAnswer} ms)`, r <= 1.2]);
+  const own = d(f['proxy json'].firstRequestMs, f['passthrough json'].firstRequestMs);
+  const all = d(f['proxy json'].totalMs, f.empty.totalMs);
+  goals.push(['Worker: instantiate + first (non-stream) request CPU, minus the pass-through\'s first request', '< 10 ms', `${own} ms (a fresh process's start included, minus an empty Worker's: ${all} ms)`, own < 10]);
+}
+
 /** Writes results.json and RESULTS.md into `dir`; returns their paths. */
 export function writeReport(results, dir) {
   fs.mkdirSync(dir, { recursive: true });
@@ -199,6 +242,7 @@ export function writeReport(results, dir) {
   if (results.memory) memorySection(results.memory, body, goals);
   if (results.concurrency) concurrencySection(results.concurrency, body);
   if (results.embeddings) embeddingsSection(results.embeddings, body);
+  if (results.workerdCpu) workerdCpuSection(results.workerdCpu, body, goals);
   lines.push('## Goals (issue 5)', '', '| goal | target | measured | met |', '|---|---|---|---|');
   for (const [goal, target, measured, ok] of goals) lines.push(`| ${goal} | ${target} | ${measured} | ${mark(ok)} |`);
   lines.push('', ...body);

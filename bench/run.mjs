@@ -1,6 +1,6 @@
 // `npm run bench`: builds pkg/ when it is missing or older than its sources, packs it and installs the
 // tarball into bench/node_modules (as scripts/test.mjs does for pkg-tests), starts the bench server
-// in its own process, runs the seven measurements and writes bench/RESULTS.md and bench/results.json.
+// in its own process, runs the eight measurements and writes bench/RESULTS.md and bench/results.json.
 //
 //   node bench/run.mjs                 everything (a few minutes)
 //   node bench/run.mjs stream memory   only these measurements (printed, written to bench/.out/)
@@ -18,13 +18,13 @@ import { machine, writeReport } from './report.mjs';
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
 const only = argv.filter((a) => !a.startsWith('--'));
-const ALL = ['size', 'stream', 'roundtrip', 'cold', 'memory', 'concurrency', 'embeddings'];
+const ALL = ['size', 'stream', 'roundtrip', 'cold', 'memory', 'concurrency', 'embeddings', 'workerd-cpu'];
 for (const o of only) if (!ALL.includes(o)) throw new Error(`unknown measurement ${o}; one of ${ALL.join(', ')}`);
 const want = (name) => only.length === 0 || only.includes(name);
 const quick = flags.has('--quick');
 const N = quick
-  ? { streamWarm: 1, streamRuns: 3, rtWarm: 1, rtRuns: 2, rtCalls: 500, cold: 3, workerd: 2, memoryMB: 20, conc: 1000, concRuns: 1, embRuns: 3 }
-  : { streamWarm: 2, streamRuns: 7, rtWarm: 1, rtRuns: 5, rtCalls: 2000, cold: 7, workerd: 5, memoryMB: 100, conc: 1000, concRuns: 3, embRuns: 7 };
+  ? { streamWarm: 1, streamRuns: 3, rtWarm: 1, rtRuns: 2, rtCalls: 500, cold: 3, workerd: 2, memoryMB: 20, conc: 1000, concRuns: 1, embRuns: 3, cpuAnswers: 100, cpuRounds: 1, cpuStarts: 2 }
+  : { streamWarm: 2, streamRuns: 7, rtWarm: 1, rtRuns: 5, rtCalls: 2000, cold: 7, workerd: 5, memoryMB: 100, conc: 1000, concRuns: 3, embRuns: 7, cpuAnswers: 200, cpuRounds: 3, cpuStarts: 4 };
 const STREAM_CHUNKS = 20_000;
 const CONC_CHUNKS = 100;
 const MEMORY_CLIENTS = ['ours', 'openai', 'floor'];
@@ -135,6 +135,12 @@ try {
     results.embeddings = await runChild('embeddings.mjs', [path.join(BENCH, 'node_modules', 'meingpt-wasm'), String(N.embRuns)], {
       timeoutMs: 300_000,
     });
+  }
+  if (want('workerd-cpu')) {
+    log(`8. workerd CPU: ${N.cpuAnswers} streamed answers x ${N.cpuRounds} rounds per Worker (pass-through, proxy, JS pump); ${N.cpuStarts} fresh starts each`);
+    // answers, rounds, starts, pacing ms, requests in flight, then the extra Workers (bench/apps/worker-<name>.js)
+    const args = [N.cpuAnswers, N.cpuRounds, N.cpuStarts, 1, 24, 'jspump'].map(String);
+    results.workerdCpu = await runChild('worker-cpu.mjs', args, { timeoutMs: 1_800_000 });
   }
 } finally {
   server.stop();
