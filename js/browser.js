@@ -1,6 +1,6 @@
 // Browsers and bundlers: fetch the wasm beside this file (Vite, esbuild and webpack understand
 // `new URL(..., import.meta.url)`), once, on first use.
-import { lazy, later, laterIterable, route } from './lazy.js';
+import { lazy, onFirstUse, onFirstUseIterable, route } from './lazy.js';
 
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy((glue) =>
@@ -12,9 +12,9 @@ const schema = () =>
   fetch(new URL('./meingpt_schema.wasm', import.meta.url))
     .then((r) => r.arrayBuffer())
     .then((b) => WebAssembly.compile(b));
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);
+export const runTools = /* @__PURE__ */ onFirstUse('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ onFirstUseIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ onFirstUse('parse', chatCompletion, schema);
 // meinGPT's other routes, loaded on first use (js/routes.js).
 export const embeddings = /* @__PURE__ */ route('embeddings', init, schema);
 export const listAssistants = /* @__PURE__ */ route('listAssistants', init, schema);

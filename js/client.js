@@ -62,12 +62,17 @@ export async function send(plan, method = 'POST', form) {
       return await attempt(plan, method, form ?? plan[/* PLAN_BODY */ 2]);
     } catch (e) {
       if (!(e instanceof APIError)) throw e;
-      // 0: a connection error or timeout; 1: never retried (an abort, a body past maxResponseBytes,
-      // a browser's opaque redirect, which has no status)
-      const status = e instanceof ResponseTooLargeError ? 1 : e instanceof APIConnectionError ? 0 : (e.status ?? 1);
+      // no HTTP status: a connection error or timeout, or never retried (an abort, a body past
+      // maxResponseBytes, a browser's opaque redirect)
+      const status =
+        e instanceof ResponseTooLargeError
+          ? /* RETRY_NEVER */ 1
+          : e instanceof APIConnectionError
+            ? /* RETRY_CONNECTION */ 0
+            : (e.status ?? /* RETRY_NEVER */ 1);
       const h = e.headers;
       const wait =
-        retry < plan[/* PLAN_MAX_RETRIES */ 5] && status !== 1
+        retry < plan[/* PLAN_MAX_RETRIES */ 5] && status !== /* RETRY_NEVER */ 1
           ? retryDelay(retry, status, h?.get?.('retry-after-ms') ?? undefined, h?.get?.('retry-after') ?? undefined)
           : -1;
       if (wait < 0) throw e;

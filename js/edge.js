@@ -4,7 +4,7 @@
 // WebAssembly.Module. Imported on first use: where that import fails at run time (a host that does
 // not provide `?module`), the call rejects with a MeinGPTError that says what to do, instead of the
 // whole module failing to load.
-import { lazy, later, laterIterable, route } from './lazy.js';
+import { lazy, onFirstUse, onFirstUseIterable, route } from './lazy.js';
 
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(async (glue) => {
@@ -12,9 +12,9 @@ export const { init, chatCompletion, validateRequest, ChatCompletionStream } = l
 }, "import it with '?module' (Next.js and Vercel's bundlers do)");
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () => import('./meingpt_schema.wasm?module').then((m) => m.default);
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);
+export const runTools = /* @__PURE__ */ onFirstUse('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ onFirstUseIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ onFirstUse('parse', chatCompletion, schema);
 // meinGPT's other routes, loaded on first use (js/routes.js).
 export const embeddings = /* @__PURE__ */ route('embeddings', init, schema);
 export const listAssistants = /* @__PURE__ */ route('listAssistants', init, schema);

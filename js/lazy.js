@@ -31,7 +31,7 @@ let serve; // how this entry's runtime gets its wasm (lazy's `how`), for the hel
 const loadError = (file, how, cause) => new MeinGPTError(`meingpt-wasm could not load ${file}: ${how}`, { cause });
 
 /** A fresh glue whose exports notice a trap: then it is dead, and a new instance replaces it. */
-function fresh() {
+function newGlue() {
   let dead;
   const glue = createGlue((raw) => {
     const out = {};
@@ -71,7 +71,7 @@ function recycle() {
 
 function replace() {
   try {
-    const glue = fresh();
+    const glue = newGlue();
     glue.initSync({ module });
     use(glue);
   } catch {
@@ -89,7 +89,7 @@ export function lazy(load, how) {
   serve = how;
   const init = (given) =>
     (ready ??= (async () => {
-      const glue = fresh();
+      const glue = newGlue();
       try {
         await (given?.module ? glue.default({ module_or_path: given.module }) : load(glue));
       } catch (cause) {
@@ -133,9 +133,9 @@ const helpers = (call, schema) => ({
       throw loadError('meingpt_schema.wasm (runTools, parse, the routes beyond chat)', serve, cause);
     }),
 });
-export const later = (name, call, schema) => (...args) =>
+export const onFirstUse = (name, call, schema) => (...args) =>
   import('./tools.js').then((m) => m[name](helpers(call, schema), ...args));
-export const laterIterable = (name, call, schema) =>
+export const onFirstUseIterable = (name, call, schema) =>
   async function* (...args) {
     yield* (await import('./tools.js'))[name](helpers(call, schema), ...args);
   };

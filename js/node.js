@@ -1,6 +1,6 @@
 // Node (ESM): read the wasm beside this file and compile it once, on first use.
 import { readFile } from 'node:fs/promises';
-import { lazy, later, laterIterable, route } from './lazy.js';
+import { lazy, onFirstUse, onFirstUseIterable, route } from './lazy.js';
 
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy(async (glue) => {
@@ -9,9 +9,9 @@ export const { init, chatCompletion, validateRequest, ChatCompletionStream } = l
 }, "keep it beside the package's node.js, readable (a server bundle must copy it; Deno needs --allow-read)");
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () => readFile(new URL('./meingpt_schema.wasm', import.meta.url)).then((b) => WebAssembly.compile(b));
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);
+export const runTools = /* @__PURE__ */ onFirstUse('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ onFirstUseIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ onFirstUse('parse', chatCompletion, schema);
 // meinGPT's other routes, loaded on first use (js/routes.js).
 export const embeddings = /* @__PURE__ */ route('embeddings', init, schema);
 export const listAssistants = /* @__PURE__ */ route('listAssistants', init, schema);

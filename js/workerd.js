@@ -1,7 +1,7 @@
 // Cloudflare Workers / workerd: the wasm is imported as a compiled module (Workers refuse to
 // compile wasm from bytes at run time).
 import wasmModule from './meingpt_wasm_bg.wasm';
-import { lazy, later, laterIterable, route } from './lazy.js';
+import { lazy, onFirstUse, onFirstUseIterable, route } from './lazy.js';
 
 export * from './exports.js';
 export const { init, chatCompletion, validateRequest, ChatCompletionStream } = lazy((glue) => {
@@ -9,9 +9,9 @@ export const { init, chatCompletion, validateRequest, ChatCompletionStream } = l
 }, 'import it as a CompiledWasm module (wrangler does by default)');
 // The validator wasm of runTools/parse, loaded on their first use.
 const schema = () => import('./meingpt_schema.wasm').then((m) => m.default);
-export const runTools = /* @__PURE__ */ later('runTools', chatCompletion, schema);
-export const runToolsStream = /* @__PURE__ */ laterIterable('runToolsStream', chatCompletion, schema);
-export const parse = /* @__PURE__ */ later('parse', chatCompletion, schema);
+export const runTools = /* @__PURE__ */ onFirstUse('runTools', chatCompletion, schema);
+export const runToolsStream = /* @__PURE__ */ onFirstUseIterable('runToolsStream', chatCompletion, schema);
+export const parse = /* @__PURE__ */ onFirstUse('parse', chatCompletion, schema);
 // meinGPT's other routes, loaded on first use (js/routes.js).
 export const embeddings = /* @__PURE__ */ route('embeddings', init, schema);
 export const listAssistants = /* @__PURE__ */ route('listAssistants', init, schema);

@@ -164,15 +164,15 @@ export function shortImports(bytes, glueText, version) {
     else if (kind === 3) r.p += 2; // global: value type, mutability
     else throw new GlueChanged(`shortImports: import kind ${kind} not handled`, version);
     if (renames.has(old)) throw new GlueChanged(`shortImports: the import ${old} is there twice`, version);
-    const fresh = name(renames.size);
-    renames.set(old, fresh);
-    out.push(...uleb(mod.length), ...mod, ...uleb(fresh.length), ...enc.encode(fresh), ...bytes.subarray(descStart, r.p));
+    const shortName = name(renames.size);
+    renames.set(old, shortName);
+    out.push(...uleb(mod.length), ...mod, ...uleb(shortName.length), ...enc.encode(shortName), ...bytes.subarray(descStart, r.p));
   }
   if (r.p !== s.end) throw new GlueChanged('shortImports: the import section did not parse to its end', version);
   // New names never clash with what is left: one or two letters, and every old name is longer.
-  for (const [old, fresh] of renames) {
+  for (const [old, shortName] of renames) {
     if (!/^[\w$]+$/.test(old)) throw new GlueChanged(`shortImports: the import name ${JSON.stringify(old)} is no identifier`, version);
-    glueText = replaceExactly(glueText, new RegExp(`(?<![\\w$])${old}(?![\\w$])`, 'g'), fresh, 1, `shortImports: the import ${old} in the glue`, version);
+    glueText = replaceExactly(glueText, new RegExp(`(?<![\\w$])${old}(?![\\w$])`, 'g'), shortName, 1, `shortImports: the import ${old} in the glue`, version);
   }
   const section = [2, ...uleb(out.length), ...out];
   return { bytes: Buffer.concat([bytes.subarray(0, s.at), Buffer.from(section), bytes.subarray(s.end)]), glueText };
@@ -213,7 +213,7 @@ export function glueFactory(text, exportNames, version) {
   // The getters below read these module variables.
   once(/^let wasmModule, wasmInstance, wasm;$/gm, 'let wasmModule, wasmInstance, wasm;', 'the module variables');
   once('wasm = instance.exports;', 'wasm = wrapExports(instance.exports);', 'where the instance is kept');
-  // initSync is only ever given a compiled module (the entries, lazy.js's fresh instance), which may
+  // initSync is only ever given a compiled module (the entries, lazy.js's newGlue()), which may
   // come from another realm (Next.js hands its edge sandbox modules compiled outside): no
   // `instanceof WebAssembly.Module` test, which such a module fails.
   once(/^\s*if \(!\(module instanceof WebAssembly\.Module\)\) \{\n\s*module = new WebAssembly\.Module\(module\);\n\s*\}\n/gm, '', "initSync's instanceof test");

@@ -132,6 +132,16 @@ impl Why {
     }
 }
 
+codes! {
+    /// What `retryDelay()` is told in place of an HTTP status when the failure had none.
+    pub enum NoStatus {
+        /// A connection error or a timeout: retried like a 5xx.
+        Connection = 0 => "RETRY_CONNECTION",
+        /// Never retried: an abort, a body past `maxResponseBytes`, a browser's opaque redirect.
+        Never = 1 => "RETRY_NEVER",
+    }
+}
+
 /// Where meinGPT's OpenAI-compatible API lives.
 pub const DEFAULT_BASE_URL: &str = "https://app.meingpt.com/api/openai/v1";
 /// Default `timeoutMs`: per attempt, and the longest wait for a stream's next event.
@@ -149,7 +159,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u32 = 64 * 1024 * 1024;
 /// and the error class parts between a `BEGIN generated` and an `END generated` line.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod render {
-    use super::{Feed, Mode, Slot, Why, DEFAULT_TIMEOUT_MS, FEED_EVENT};
+    use super::{Feed, Mode, NoStatus, Slot, Why, DEFAULT_TIMEOUT_MS, FEED_EVENT};
     use crate::error::Class;
     use std::fmt::Write as _;
     use std::path::Path;
@@ -175,11 +185,12 @@ pub mod render {
 
     /// Every number the JS side may mark, by name.
     pub fn numbers() -> Vec<(&'static str, u32)> {
-        let mut all: Vec<(&'static str, u32)> = [Slot::JS, Mode::JS, Feed::JS, Why::JS]
-            .into_iter()
-            .flatten()
-            .map(|&(name, value)| (name, u32::from(value)))
-            .collect();
+        let mut all: Vec<(&'static str, u32)> =
+            [Slot::JS, Mode::JS, Feed::JS, Why::JS, NoStatus::JS]
+                .into_iter()
+                .flatten()
+                .map(|&(name, value)| (name, u32::from(value)))
+                .collect();
         all.push(("FEED_EVENT", u32::from(FEED_EVENT)));
         all.push(("DEFAULT_TIMEOUT_MS", DEFAULT_TIMEOUT_MS));
         all

@@ -16,7 +16,7 @@ use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::boundary::{Slot, Why};
+use crate::boundary::{NoStatus, Slot, Why};
 use crate::error::{self, Error};
 use crate::{redact, retry, validate};
 use errors::{to_js, Failure};
@@ -173,8 +173,8 @@ fn js_message(js: &JsValue) -> Option<String> {
         .and_then(|m| m.as_string())
 }
 
-/// How long to wait before retry number `retry` after an attempt failed with `status` (0 for a
-/// connection error or timeout), honouring the response's retry headers; -1 when that failure
+/// How long to wait before retry number `retry` after an attempt failed with `status` (an HTTP
+/// status, or a [`NoStatus`] code), honouring the response's retry headers; -1 when that failure
 /// is not worth another attempt.
 #[wasm_bindgen(js_name = retryDelay)]
 pub fn retry_delay(
@@ -183,9 +183,10 @@ pub fn retry_delay(
     retry_after_ms: Option<String>,
     retry_after: Option<String>,
 ) -> f64 {
-    let retryable = match status {
-        0 => retry::is_retryable(&Error::Timeout),
-        s => retry::is_retryable_status(s),
+    let retryable = if status == u16::from(NoStatus::Connection as u8) {
+        retry::is_retryable(&Error::Timeout)
+    } else {
+        status != u16::from(NoStatus::Never as u8) && retry::is_retryable_status(status)
     };
     if !retryable {
         return -1.0;
