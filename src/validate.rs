@@ -9,7 +9,7 @@ use crate::prelude::*;
 
 use crate::error::Error;
 use crate::json::{self, Kind, Value};
-use crate::text::push_u32;
+use crate::text::indexed as index;
 use crate::types::{ResponseFormatType, Role};
 
 /// The text of [`TOOL_NAME_PATTERN`], for `concat!` into the messages that state it.
@@ -33,14 +33,6 @@ fn err(param: &str, message: &str) -> Error {
 }
 
 /// Appends `[i]` to a path.
-fn index(path: &str, i: usize) -> String {
-    let mut p = String::from(path);
-    p.push('[');
-    push_u32(&mut p, u32::try_from(i).unwrap_or(u32::MAX));
-    p.push(']');
-    p
-}
-
 fn field(path: &str, name: &str) -> String {
     let mut p = String::from(path);
     p.push('.');
