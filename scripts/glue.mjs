@@ -183,8 +183,8 @@ export function shortImports(bytes, glueText, version) {
  * could not be replaced without the objects of the old one (streams, finalizers) calling into the new
  * one. So the whole glue goes into `createGlue(wrapExports)`: each call makes a separate glue with its
  * own instance, its exports wrapped by lazy.js (which notices a trap). The module's own exports are
- * the live glue's functions and classes, set by `useGlue()` (`export let`: live bindings; 19 B gzip
- * less than a forwarding function per export).
+ * forwarders to the live glue's functions and classes, set by `useGlue()` (live `export let`
+ * bindings would be 19 B gzip less, but a Next.js client bundle broke them).
  *
  * `exportNames` are the raw glue module's real exports (build.mjs imports it); the functions and
  * classes (and enums) found in its text must be exactly those, plus `initSync` and `default`.
@@ -241,9 +241,14 @@ export function glueFactory(text, exportNames, version) {
     text: [
       ...imports,
       `export function createGlue(wrapExports) {\n${body}\nreturn { ${api.join(', ')} };\n}`,
-      // Live bindings: importers (client.js, routes.js) always see the live glue's functions and classes.
-      `export let ${names.join(', ')};`,
-      `export function useGlue(g) {\n  ({ ${names.join(', ')} } = g);\n}`,
+      // Forwarders, not `export let` live bindings (19 B gzip less): Next.js 16's client bundle
+      // called a reassigned `export let` class as undefined ("t.R is not a constructor",
+      // pkg-tests/nextjs). Enums hold the same values in every glue: live bindings are fine there.
+      'let glue;',
+      ...(consts.length ? [`export let ${consts.join(', ')};`] : []),
+      `export function useGlue(g) {\n  glue = g;${consts.length ? `\n  ({ ${consts.join(', ')} } = g);` : ''}\n}`,
+      ...fns.map((f) => `export function ${f}(...a) {\n  return glue.${f}(...a);\n}`),
+      ...classes.map((c) => `export function ${c}(...a) {\n  return new glue.${c}(...a);\n}`),
       '',
     ].join('\n'),
   };
