@@ -1,11 +1,12 @@
 // The clients the bench compares, behind one small interface, each loaded only when asked for:
-//   stream(model, keep)  reads a whole stream; returns { chunks, length, text } (text only when keep)
+//   stream(model, keep)  reads a whole stream; returns { chunks, length, text } (text only when keep;
+//                        a chunk's text is its content or its tool call's arguments, payloads.mjs chunkText)
 //   call(model)          one non-stream call; returns the content string
 // ours      = meingpt-wasm (bench/node_modules, the packed pkg/), `for await` over the stream
 // ours-text = meingpt-wasm, stream.textStream()
 // openai    = the official `openai` client, chat.completions.create({ stream: true }), `for await`
 // floor     = plain JS doing the least possible: fetch, reader, TextDecoder, line split, JSON.parse
-import { KEY, MESSAGES } from './payloads.mjs';
+import { KEY, MESSAGES, chunkText } from './payloads.mjs';
 
 const request = (model, stream) => (stream ? { model, messages: MESSAGES, stream: true } : { model, messages: MESSAGES });
 
@@ -31,7 +32,7 @@ async function ours(baseUrl, text) {
       } else {
         for await (const chunk of stream) {
           chunks += 1;
-          const c = chunk.choices[0]?.delta?.content;
+          const c = chunkText(chunk);
           if (c) {
             length += c.length;
             if (keep) all += c;
@@ -58,7 +59,7 @@ async function openai(baseUrl) {
       let all = '';
       for await (const chunk of stream) {
         chunks += 1;
-        const c = chunk.choices[0]?.delta?.content;
+        const c = chunkText(chunk);
         if (c) {
           length += c.length;
           if (keep) all += c;
@@ -100,7 +101,7 @@ function floor(baseUrl) {
           if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
           const chunk = JSON.parse(line.slice(6));
           chunks += 1;
-          const c = chunk.choices[0]?.delta?.content;
+          const c = chunkText(chunk);
           if (c) {
             length += c.length;
             if (keep) all += c;

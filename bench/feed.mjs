@@ -4,7 +4,7 @@
 // that changes per chunk (`obfuscation`), and tool-call argument pieces (never a same-shape chunk).
 //   node bench/feed.mjs [pkg dir]        (default: pkg/, after `npm run build`)
 // Prints min / median ms of 15 interleaved runs: `drain` (Rust only: SSE, chunk reading, accumulation),
-// `objects` (drain + the batch string + JSON.parse, what `for await` costs), `floor`.
+// `objects` (drain + the batch string + JSON.parse + the chunk objects, what `for await` costs), `floor`.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -12,6 +12,8 @@ const dir = path.resolve(process.argv[2] ?? new URL('../pkg', import.meta.url).p
 const { init } = await import(pathToFileURL(path.join(dir, 'node.js')).href);
 await init();
 const { StreamCore } = await import(pathToFileURL(path.join(dir, 'meingpt_wasm.js')).href);
+// What `for await` does with each batch's items: same-shape chunks come as strings to fill in.
+const { chunkReader } = await import(pathToFileURL(path.join(dir, 'stream.js')).href);
 
 const N = 20000;
 const head = '"id":"chatcmpl-bench","object":"chat.completion.chunk","created":1700000000,"model":"gpt-4o-mini"';
@@ -37,11 +39,12 @@ for (const [kind, chunk] of Object.entries(kinds)) {
   for (let i = 0; i < bytes.length; i += 65536) reads.push(bytes.subarray(i, i + 65536));
   const ours = (mode) => () => {
     const core = new StreamCore(200, '');
+    const read = chunkReader();
     let n = 0;
     for (const r of reads) {
       core.feed(r, mode);
       const batch = core.take(mode);
-      if (typeof batch === 'string') n += JSON.parse(batch).length;
+      if (typeof batch === 'string') for (const item of JSON.parse(batch)) n += read(item) ? 1 : 0;
     }
     core.free();
     return n;

@@ -12,8 +12,12 @@ export const MESSAGES = Object.freeze([{ role: 'user', content: 'Erzähl mir etw
 export const models = {
   /** A non-stream completion, about 600 bytes of JSON. */
   small: 'bench-small',
-  /** A stream of `chunks` content chunks; `seed` picks the text. */
-  stream: (chunks, seed = 0) => `bench-stream-${chunks}-${seed}`,
+  /**
+   * A stream of `chunks` content chunks; `seed` picks the text. `kind`: 'content' (each chunk
+   * alike but for its text), 'obfuscation' (OpenAI's: a member after `choices` that changes every
+   * chunk), 'tools' (the text as one tool call's arguments, in as many pieces).
+   */
+  stream: (chunks, seed = 0, kind = 'content') => `bench-stream-${chunks}-${seed}${kind === 'content' ? '' : `-${kind}`}`,
   /** About `mb` MB of SSE, a 1 MB block of chunks repeated. */
   big: (mb) => `bench-big-${mb}`,
 };
@@ -56,7 +60,7 @@ function completionId(seed) {
   return id;
 }
 
-function chunkJson(id, delta, finishReason = null) {
+function chunkJson(id, delta, finishReason = null, obfuscation) {
   return JSON.stringify({
     id,
     object: 'chat.completion.chunk',
@@ -65,24 +69,44 @@ function chunkJson(id, delta, finishReason = null) {
     service_tier: 'default',
     system_fingerprint: FINGERPRINT,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    obfuscation,
   });
 }
 
+// OpenAI's `obfuscation`: random characters, so that every chunk has the same length.
+const obfuscation = (i, text) => 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789'.slice((i * 7) % 11, 40 - (Buffer.byteLength(text) % 24));
+
+/** The delta that carries piece `text` in a stream of `kind`. */
+const carry = (kind, text) => (kind === 'tools' ? { tool_calls: [{ index: 0, function: { arguments: text } }] } : { content: text });
+
+/** What a client reads as a chunk's text: its content, or its first tool call's arguments. */
+export const chunkText = (chunk) => {
+  const d = chunk.choices[0]?.delta;
+  return d?.content ?? d?.tool_calls?.[0]?.function?.arguments;
+};
+
 /** The SSE events (strings ending in a blank line) of pieces `from` to `to` of a stream. */
-export function contentEvents(from, to, seed = 0) {
+export function contentEvents(from, to, seed = 0, kind = 'content') {
   const id = completionId(seed);
   const out = [];
-  for (let i = from; i < to; i += 1) out.push(`data: ${chunkJson(id, { content: piece(i, seed) })}\n\n`);
+  for (let i = from; i < to; i += 1) {
+    const text = piece(i, seed);
+    out.push(`data: ${chunkJson(id, carry(kind, text), null, kind === 'obfuscation' ? obfuscation(i, text) : undefined)}\n\n`);
+  }
   return out;
 }
 
-/** The opening event (role, empty content) of a stream. */
-export function headEvent(seed = 0) {
-  return `data: ${chunkJson(completionId(seed), { role: 'assistant', content: '', refusal: null })}\n\n`;
+/** The opening event (role, empty content; for tools the call's id and name) of a stream. */
+export function headEvent(seed = 0, kind = 'content') {
+  const delta =
+    kind === 'tools'
+      ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_bench', type: 'function', function: { name: 'save', arguments: '' } }] }
+      : { role: 'assistant', content: '', refusal: null };
+  return `data: ${chunkJson(completionId(seed), delta)}\n\n`;
 }
 
 /** The closing events: finish_reason, a usage chunk, `[DONE]`. */
-export function tailEvents(chunks, seed = 0) {
+export function tailEvents(chunks, seed = 0, kind = 'content') {
   const id = completionId(seed);
   const usage = JSON.stringify({
     id,
@@ -94,12 +118,12 @@ export function tailEvents(chunks, seed = 0) {
     choices: [],
     usage: { prompt_tokens: 14, completion_tokens: chunks * 12, total_tokens: 14 + chunks * 12 },
   });
-  return `data: ${chunkJson(id, {}, 'stop')}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`;
+  return `data: ${chunkJson(id, {}, kind === 'tools' ? 'tool_calls' : 'stop')}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`;
 }
 
 /** The full SSE body of a stream with `chunks` content chunks. Chunk objects a client sees: chunks + 3. */
-export function streamBody(chunks, seed = 0) {
-  return headEvent(seed) + contentEvents(0, chunks, seed).join('') + tailEvents(chunks, seed);
+export function streamBody(chunks, seed = 0, kind = 'content') {
+  return headEvent(seed, kind) + contentEvents(0, chunks, seed, kind).join('') + tailEvents(chunks, seed, kind);
 }
 
 /** The non-stream completion (about 600 bytes). */

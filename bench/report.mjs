@@ -69,22 +69,40 @@ function sizeSection(size, lines, goals) {
   goals.push(['shipped gzip (wasm + JS)', '≤ 36 KB (36,000 B)', `${kb(ours.total.gzip)} (${ours.total.gzip} B)`, ours.total.gzip <= 36_000]);
 }
 
+const STREAM_LABEL = { ours: 'meingpt-wasm `for await`', 'ours-text': 'meingpt-wasm `textStream()`', openai: 'openai `for await`', floor: 'floor (fetch + TextDecoder + split + JSON.parse)' };
+
+function streamTable(r, lines) {
+  lines.push('| client | ms (min / median) | items | median vs floor | median vs openai |', '|---|---:|---:|---:|---:|');
+  for (const [name, s] of Object.entries(r)) {
+    lines.push(`| ${STREAM_LABEL[name] ?? name} | ${ms(s)} | ${s.items} | ${x(ratio(s.median, r.floor.median))} | ${x(ratio(s.median, r.openai.median))} |`);
+  }
+  lines.push('');
+}
+
 function streamSection(stream, lines, goals) {
   const r = stream.results;
   lines.push('## 2. Stream consumption', '');
   lines.push(`One stream of ${stream.chunks} content chunks (${kb(stream.contentBytes)} of content, ${kb(stream.sseBytes)} of SSE), read to the end;`);
   lines.push(`ms min / median of ${r.ours.runs.length} runs after warm-up, client order rotated per round, a GC before each run.`, '');
-  lines.push('| client | ms (min / median) | items | median vs floor | median vs openai |', '|---|---:|---:|---:|---:|');
-  const label = { ours: 'meingpt-wasm `for await`', 'ours-text': 'meingpt-wasm `textStream()`', openai: 'openai `for await`', floor: 'floor (fetch + TextDecoder + split + JSON.parse)' };
-  for (const [name, s] of Object.entries(r)) {
-    lines.push(`| ${label[name] ?? name} | ${ms(s)} | ${s.items} | ${x(ratio(s.median, r.floor.median))} | ${x(ratio(s.median, r.openai.median))} |`);
-  }
-  lines.push('');
+  streamTable(r, lines);
   goals.push(['stream: meingpt-wasm vs openai (median)', '≤ 1.00×', x(ratio(r.ours.median, r.openai.median)), r.ours.median <= r.openai.median]);
   goals.push(['stream: meingpt-wasm vs floor (median)', '≤ 1.30×', x(ratio(r.ours.median, r.floor.median)), r.ours.median <= 1.3 * r.floor.median]);
+  goals.push(['(17) stream, `for await` vs floor (median)', '≤ 0.90×', x(ratio(r.ours.median, r.floor.median)), r.ours.median <= 0.9 * r.floor.median]);
+  const more = {
+    obfuscation: ['The same text with OpenAI\'s `obfuscation` member after `choices`, different in every chunk', '(17) stream with `obfuscation`, `for await` vs floor (median)'],
+    tools: ['The same text as one tool call\'s arguments, in as many pieces', '(17) tool-call argument stream, `for await` vs floor (median)'],
+  };
+  for (const [kind, [what, goal]] of Object.entries(more)) {
+    const k = stream[kind];
+    if (!k) continue;
+    lines.push(`${what} (${kb(k.sseBytes)} of SSE):`, '');
+    streamTable(k.results, lines);
+    const { ours, floor } = k.results;
+    goals.push([goal, '≤ 1.00×', x(ratio(ours.median, floor.median)), ours.median <= floor.median]);
+  }
 }
 
-function roundtripSection(rt, lines) {
+function roundtripSection(rt, lines, goals) {
   const r = rt.results;
   lines.push('## 3. Non-stream round trips', '');
   lines.push(`${rt.calls} small non-stream calls one after the other (keep-alive); ms for all of them, min / median of ${r.ours.runs.length} runs.`, '');
@@ -94,6 +112,7 @@ function roundtripSection(rt, lines) {
     lines.push(`| ${label[name]} | ${ms(s)} | ${Math.round((s.median * 1000) / rt.calls)} | ${x(ratio(s.median, r.floor.median))} | ${x(ratio(s.median, r.openai.median))} |`);
   }
   lines.push('');
+  goals.push([`(17) ${rt.calls} sequential non-stream calls vs fetch + JSON.parse (median)`, '≤ 1.05×', x(ratio(r.ours.median, r.floor.median)), r.ours.median <= 1.05 * r.floor.median]);
 }
 
 function coldSection(cold, lines, goals) {
@@ -215,10 +234,10 @@ function workerdCpuSection(w, lines, goals) {
   }
   lines.push('');
   const r = ratio(p.proxy.cpuMsPerAnswer, p.passthrough.cpuMsPerAnswer);
-  goals.push(['Worker proxy: CPU per streamed answer vs pass-through (median)', '≤ 1.20×', `${x(r)} (${p.proxy.cpuMsPerAnswer} vs ${p.passthrough.cpuMsPerAnswer} ms)`, r <= 1.2]);
+  goals.push(['(17) Worker proxy: CPU per streamed answer vs pass-through (median)', '≤ 1.20×', `${x(r)} (${p.proxy.cpuMsPerAnswer} vs ${p.passthrough.cpuMsPerAnswer} ms)`, r <= 1.2]);
   const own = d(f['proxy json'].firstRequestMs, f['passthrough json'].firstRequestMs);
   const all = d(f['proxy json'].totalMs, f.empty.totalMs);
-  goals.push(['Worker: instantiate + first (non-stream) request CPU, minus the pass-through\'s first request', '< 10 ms', `${own} ms (a fresh process's start included, minus an empty Worker's: ${all} ms)`, own < 10]);
+  goals.push(['(17) Worker: instantiate + first (non-stream) request CPU, minus the pass-through\'s first request', '< 10 ms', `${own} ms (a fresh process's start included, minus an empty Worker's: ${all} ms)`, own < 10]);
 }
 
 /** Writes results.json and RESULTS.md into `dir`; returns their paths. */
@@ -237,13 +256,13 @@ export function writeReport(results, dir) {
   const body = [];
   if (results.size) sizeSection(results.size, body, goals);
   if (results.stream) streamSection(results.stream, body, goals);
-  if (results.roundtrip) roundtripSection(results.roundtrip, body);
+  if (results.roundtrip) roundtripSection(results.roundtrip, body, goals);
   if (results.cold) coldSection(results.cold, body, goals);
   if (results.memory) memorySection(results.memory, body, goals);
   if (results.concurrency) concurrencySection(results.concurrency, body);
   if (results.embeddings) embeddingsSection(results.embeddings, body);
   if (results.workerdCpu) workerdCpuSection(results.workerdCpu, body, goals);
-  lines.push('## Goals (issue 5)', '', '| goal | target | measured | met |', '|---|---|---|---|');
+  lines.push('## Goals (issue 5; issue 17 marked (17))', '', '| goal | target | measured | met |', '|---|---|---|---|');
   for (const [goal, target, measured, ok] of goals) lines.push(`| ${goal} | ${target} | ${measured} | ${mark(ok)} |`);
   lines.push('', ...body);
   const md = path.join(dir, 'RESULTS.md');

@@ -95,7 +95,7 @@ const results = { machine: machine(), params: { ...N, streamChunks: STREAM_CHUNK
 try {
   const { url } = await server.ready;
   log(`bench server at ${url} (pid of its own process)`);
-  await server.prebuild([[STREAM_CHUNKS, 0], ...Array.from({ length: N.conc }, (_, i) => [CONC_CHUNKS, i])]);
+  await server.prebuild([[STREAM_CHUNKS, 0], [STREAM_CHUNKS, 0, 'obfuscation'], [STREAM_CHUNKS, 0, 'tools'], ...Array.from({ length: N.conc }, (_, i) => [CONC_CHUNKS, i])]);
 
   if (want('size')) {
     log('1. bytes shipped');
@@ -107,6 +107,11 @@ try {
   if (want('stream')) {
     log(`2. stream consumption (${STREAM_CHUNKS} chunks, ${N.streamRuns} runs after ${N.streamWarm} warm-up)`);
     results.stream = await runChild('stream.mjs', [url, N.streamWarm, N.streamRuns, STREAM_CHUNKS].map(String));
+    // The same stream with OpenAI's per-chunk `obfuscation` member, and as tool-call arguments.
+    for (const kind of ['obfuscation', 'tools']) {
+      const args = [url, N.streamWarm, N.streamRuns, STREAM_CHUNKS, kind, 'ours', 'openai', 'floor'];
+      results.stream[kind] = await runChild('stream.mjs', args.map(String));
+    }
   }
   if (want('roundtrip')) {
     log(`3. ${N.rtCalls} sequential non-stream calls (${N.rtRuns} runs after ${N.rtWarm} warm-up)`);

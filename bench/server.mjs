@@ -4,7 +4,7 @@
 //
 // The request's `model` picks the answer (see payloads.mjs `models`):
 //   bench-small              the non-stream completion
-//   bench-stream-<n>-<seed>  an SSE stream of n content chunks (built once, then cached)
+//   bench-stream-<n>-<seed>[-obfuscation|-tools]  an SSE stream of n content chunks (built once, then cached)
 //   bench-big-<mb>           about mb MB of SSE: a ~1 MB block of events written again and again
 import http from 'node:http';
 import { headEvent, contentEvents, tailEvents, streamBody, smallBody } from './payloads.mjs';
@@ -20,11 +20,11 @@ const bigHead = Buffer.from(headEvent());
 const bigTail = Buffer.from(tailEvents(0));
 
 /** The cached body of a stream. */
-function stream(chunks, seed) {
-  const key = `${chunks}-${seed}`;
+function stream(chunks, seed, kind = 'content') {
+  const key = `${chunks}-${seed}-${kind}`;
   let body = streams.get(key);
   if (!body) {
-    body = Buffer.from(streamBody(chunks, seed));
+    body = Buffer.from(streamBody(chunks, seed, kind));
     streams.set(key, body);
   }
   return body;
@@ -60,8 +60,8 @@ function answer(req, res, body) {
     res.writeHead(401, JSON_HEADERS).end('{"error":{"message":"bad key"}}');
   } else if (model === 'bench-small') {
     res.writeHead(200, JSON_HEADERS).end(small);
-  } else if ((n = /^bench-stream-(\d+)-(\d+)$/.exec(model))) {
-    res.writeHead(200, SSE_HEADERS).end(stream(Number(n[1]), Number(n[2])));
+  } else if ((n = /^bench-stream-(\d+)-(\d+)(?:-(obfuscation|tools))?$/.exec(model))) {
+    res.writeHead(200, SSE_HEADERS).end(stream(Number(n[1]), Number(n[2]), n[3]));
   } else if ((n = /^bench-big-(\d+)$/.exec(model))) {
     writeBig(res, Number(n[1]));
   } else {
@@ -81,7 +81,7 @@ server.maxRequestsPerSocket = 0;
 
 /** Prebuilds the stream bodies named in `warm` (a list of [chunks, seed]). */
 function prebuild(warm) {
-  for (const [chunks, seed] of warm) stream(chunks, seed);
+  for (const [chunks, seed, kind] of warm) stream(chunks, seed, kind);
 }
 
 process.on('message', (msg) => {

@@ -1,13 +1,15 @@
 // Measurement 2 (child process): stream consumption. Every client reads the same 20,000-chunk stream
 // (about 1 MB of content, about 6 MB of SSE); rounds rotate the client order; a GC before every run.
-// Args: <server url> <warm-up runs> <measured runs> <chunks>
+// Args: <server url> <warm-up runs> <measured runs> <chunks> [kind [clients...]] (payloads.mjs
+// models.stream: content, obfuscation or tools; default: content and every client).
 import { childMain, gc, stats, timed } from './lib.mjs';
-import { CLIENTS, loadClient } from './clients.mjs';
+import { CLIENTS as ALL, loadClient } from './clients.mjs';
 import { models, streamBody, streamContent } from './payloads.mjs';
 
 childMain(async () => {
-  const [url, warm, reps, chunks] = process.argv.slice(2);
-  const model = models.stream(Number(chunks), 0);
+  const [url, warm, reps, chunks, kind = 'content', ...names] = process.argv.slice(2);
+  const CLIENTS = names.length ? names : ALL;
+  const model = models.stream(Number(chunks), 0, kind);
   const expected = streamContent(Number(chunks), 0);
   const clients = {};
   for (const name of CLIENTS) clients[name] = await loadClient(name, url);
@@ -26,8 +28,9 @@ childMain(async () => {
   }
   return {
     chunks: Number(chunks),
+    kind,
     contentBytes: Buffer.byteLength(expected),
-    sseBytes: Buffer.byteLength(streamBody(Number(chunks), 0)),
+    sseBytes: Buffer.byteLength(streamBody(Number(chunks), 0, kind)),
     results: Object.fromEntries(CLIENTS.map((n) => [n, { ...stats(times[n]), items: seen[n] }])),
   };
 });

@@ -25,6 +25,51 @@ function release(reader) {
     .finally(() => clearTimeout(timer));
 }
 
+// Same-shape chunks come as strings to put in their template (src/objects.rs). A template
+// compiles to a function from that string to a fresh deep copy of the template with the string in
+// the place of `mark`, as JSON.parse would build the chunk: own properties in the same order. An
+// object is copied by spreading it (V8 clones a known shape in one step, and a `__proto__` key
+// stays an own property), then its members that are objects, arrays or the mark are set again,
+// in place.
+const compile = (v, mark) => {
+  if (v === mark) return (x) => x;
+  if (!v || typeof v != 'object') return () => v;
+  const list = Array.isArray(v);
+  const keys = Object.keys(v).filter((k) => list || v[k] === mark || (v[k] && typeof v[k] == 'object'));
+  const parts = keys.map((k) => compile(v[k], mark));
+  return list
+    ? (x) => parts.map((p) => p(x))
+    : (x) => {
+        const o = { ...v };
+        for (let j = 0; j < keys.length; j++) o[keys[j]] = parts[j](x);
+        return o;
+      };
+};
+
+/**
+ * @internal Reads the items of a batch in objects mode (src/objects.rs) into chunks; undefined
+ * for a template, which is not a chunk.
+ */
+export const chunkReader = () => {
+  let make;
+  let keys;
+  return (value) => {
+    if (typeof value == 'string') return make(value);
+    if (!Array.isArray(value)) return value;
+    const [a, b] = value;
+    if (typeof a == 'number') return b;
+    if (typeof a == 'object') {
+      make = compile(a, b);
+      keys = value[2];
+      return;
+    }
+    // The template has these members (own properties: set in place, `__proto__` included).
+    const o = make(a);
+    for (let j = 1; j < value.length; j++) o[keys[j - 1]] = value[j];
+    return o;
+  };
+};
+
 export class ChatCompletionStream {
   #core;
   #reader;
@@ -145,10 +190,12 @@ export class ChatCompletionStream {
   [Symbol.asyncIterator]() {
     this.#claim();
     // A hand-made iterator: one resolved promise per chunk, cheaper than an async generator's
-    // queue. Chunks come a network read's worth at a time (one JSON.parse each).
+    // queue. Chunks come a network read's worth at a time (one JSON.parse each); same-shape
+    // chunks as their template's strings (src/objects.rs).
     let items = [];
     let i = 0;
     let ended = false;
+    const read = chunkReader();
     const stop = () => {
       if (!ended) {
         ended = true;
@@ -157,25 +204,27 @@ export class ChatCompletionStream {
     };
     return {
       next: async () => {
-        while (i >= items.length) {
-          if (ended) return { value: undefined, done: true };
-          let batch;
-          try {
-            batch = await this.#next(/* MODE_OBJECTS */ 0);
-          } catch (e) {
-            stop();
-            throw e;
+        for (;;) {
+          while (i >= items.length) {
+            if (ended) return { value: undefined, done: true };
+            let batch;
+            try {
+              batch = await this.#next(/* MODE_OBJECTS */ 0);
+            } catch (e) {
+              stop();
+              throw e;
+            }
+            if (batch === undefined) {
+              ended = true;
+              return { value: undefined, done: true };
+            }
+            items = JSON.parse(batch);
+            i = 0;
           }
-          if (batch === undefined) {
-            ended = true;
-            return { value: undefined, done: true };
-          }
-          items = JSON.parse(batch);
-          i = 0;
+          const value = read(items[i]);
+          items[i++] = undefined;
+          if (value !== undefined) return { value, done: false };
         }
-        const value = items[i];
-        items[i++] = undefined;
-        return { value, done: false };
       },
       return: async () => {
         stop();

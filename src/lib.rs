@@ -47,6 +47,7 @@ pub mod error;
 pub mod heap;
 pub mod json;
 pub mod num;
+pub mod objects;
 pub mod redact;
 pub mod retry;
 // Host, the helpers' wasm and the Rust crate (`std`): the main wasm does not use it.

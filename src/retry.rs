@@ -74,50 +74,64 @@ pub fn server_delay_ms(
 
 /// Parses an HTTP date (IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, RFC 850
 /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`) to Unix ms.
+///
+/// One pass over the words after the weekday, each told by its shape, which covers all three
+/// layouts: `hh:mm:ss`, a month name, the day (one or two digits, first), the year (two or four
+/// digits), `GMT` or `UTC`. Written without collections or iterator adapters: it is in the wasm
+/// of every call.
 pub fn http_date_ms(s: &str) -> Option<f64> {
-    let words: Vec<&[u8]> = s
-        .as_bytes()
-        .split(|b| matches!(b, b' ' | b',' | b'-'))
-        .filter(|w| !w.is_empty())
-        .collect();
-    // Find the parts by shape, which covers all three layouts.
-    let (mut day, mut month, mut year, mut time) = (None, None, None, None);
-    for w in words.iter().skip(1) {
-        if w.contains(&b':') {
-            time = Some(*w);
-        } else if let Some(m) = month_number(w) {
-            month = Some(m);
-        } else if let Some(n) = digits(w) {
-            if day.is_none() && n <= 31 && (w.len() <= 2) {
-                day = Some(n);
-            } else {
-                year = Some(if w.len() == 2 {
-                    n + if n < 70 { 2000 } else { 1900 }
-                } else {
-                    n
-                });
+    let b = s.as_bytes();
+    let (mut day, mut month, mut year, mut secs) = (0, 0, -1, -1);
+    let mut at = 0;
+    let mut words = 0;
+    while at < b.len() {
+        let end = b
+            .get(at..)?
+            .iter()
+            .position(|c| matches!(c, b' ' | b',' | b'-'))
+            .map_or(b.len(), |n| at + n);
+        let w = b.get(at..end)?;
+        at = end + 1;
+        if w.is_empty() {
+            continue;
+        }
+        words += 1;
+        if words == 1 {
+            continue; // the weekday
+        }
+        if let [h1, h2, b':', m1, m2, b':', s1, s2] = w {
+            let (h, m, sec) = (
+                digits(&[*h1, *h2])?,
+                digits(&[*m1, *m2])?,
+                digits(&[*s1, *s2])?,
+            );
+            if h > 23 || m > 59 || sec > 60 {
+                return None;
             }
-        } else if *w != b"GMT" && *w != b"UTC" {
+            secs = h * 3600 + m * 60 + sec;
+        } else if let Some(i) = MONTHS.chunks(3).position(|m| m == w) {
+            month = i as i64 + 1;
+        } else if let Some(n) = digits(w) {
+            if day == 0 && w.len() <= 2 {
+                day = n;
+            } else {
+                year = match w.len() {
+                    2 if n < 70 => n + 2000,
+                    2 => n + 1900,
+                    _ => n,
+                };
+            }
+        } else if w != b"GMT" && w != b"UTC" {
             return None;
         }
     }
-    let (day, month, year, time) = (day?, month?, year?, time?);
-    let mut t = time.split(|&b| b == b':').map(digits);
-    let (h, mi, sec) = (t.next()??, t.next()??, t.next()??);
-    if t.next().is_some() || !(1..=31).contains(&day) || h > 23 || mi > 59 || sec > 60 {
+    if !(1..=31).contains(&day) || month == 0 || year < 0 || secs < 0 {
         return None;
     }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000) as f64)
+    Some(((days_from_civil(year, month, day) * 86_400 + secs) * 1000) as f64)
 }
 
-fn month_number(w: &[u8]) -> Option<i64> {
-    const M: [&[u8]; 12] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ];
-    M.iter().position(|m| *m == w).map(|i| i as i64 + 1)
-}
+const MONTHS: &[u8] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 
 /// A run of 1 to 9 ASCII digits as a number.
 fn digits(w: &[u8]) -> Option<i64> {

@@ -17,7 +17,8 @@ mod write;
 
 use crate::json::{Cursor, JsonError, JsonStr, Value};
 use crate::types::chunk::{self, ChoiceDelta};
-use shortcut::{ContentSpan, Probe, Shape};
+pub use shortcut::Hole;
+use shortcut::{ContentSpan, HoleAt, Probe, Shape};
 
 /// Most choices, and tool calls per choice, kept (OpenAI allows 128 choices); entries past it are
 /// dropped, so hostile chunks cannot make each insertion slower and slower.
@@ -45,6 +46,9 @@ pub struct Accumulator {
     /// Raw JSON text of the last non-null `usage`.
     usage: Option<String>,
     shape: Shape,
+    /// Where the last chunk added differs from its shape, when it had the last one's (see
+    /// [`Accumulator::hole`]).
+    hole: Option<HoleAt>,
 }
 
 /// One chunk's top-level members that are only used once all are read.
@@ -160,6 +164,7 @@ impl Accumulator {
     /// the other members are checked and kept as text. Values that are not objects are checked
     /// and ignored.
     pub fn add_text<'a>(&mut self, src: &'a str) -> Result<ChunkRead<'a>, JsonError> {
+        self.hole = None;
         let shaped = self.add_same_shape(src);
         if let Some(Ok(read)) = shaped {
             return Ok(read);
@@ -268,19 +273,27 @@ impl Accumulator {
                 if delta.index == 0 {
                     first = delta.content;
                 }
-                // Reasoning pieces add text at each repetition, as tool calls and refusals do.
-                probe.blocks_shortcut |= !delta.tool_calls.is_empty()
+                // A tool call that only adds arguments can be the shape's string, as content
+                // is; other tool calls, refusals and reasoning pieces add text at each
+                // repetition.
+                let arguments = match (delta.content, &delta.tool_calls[..]) {
+                    (None, [call]) if call.name.is_none() => call.arguments,
+                    _ => None,
+                };
+                probe.blocks_shortcut |= (!delta.tool_calls.is_empty() && arguments.is_none())
                     || delta.refusal.is_some_and(|r| !r.is_null())
                     || delta.reasoning_content.is_some()
                     || delta.reasoning.is_some();
                 let (index, content) = (delta.index, delta.content);
-                let slot = self.add_choice(delta);
-                probe.content = content.map(|s| {
+                let (slot, call) = self.add_choice(delta);
+                let text = content.or(arguments);
+                probe.content = text.map(|s| {
                     // The string's place in the chunk text (it is a slice of it).
                     let start = (s.raw().as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
                     ContentSpan {
                         choice_is_zero: index == 0,
                         choice_slot: slot,
+                        call: arguments.map(|_| call),
                         text: start..start + s.raw().len(),
                     }
                 });
@@ -290,16 +303,16 @@ impl Accumulator {
         Ok(first)
     }
 
-    /// Adds one choice's delta; returns the choice's place in `choices` (`usize::MAX` when it
-    /// was dropped).
-    fn add_choice(&mut self, delta: ChoiceDelta<'_, '_>) -> usize {
+    /// Adds one choice's delta; returns the choice's place in `choices` and its last tool call's
+    /// place in the choice's (`usize::MAX` when dropped).
+    fn add_choice(&mut self, delta: ChoiceDelta<'_, '_>) -> (usize, usize) {
         // Kept in index order, so the result needs no sort.
         let slot = match self
             .choices
             .binary_search_by_key(&delta.index, |choice| choice.index)
         {
             Ok(slot) => slot,
-            Err(_) if self.choices.len() >= MAX_ENTRIES => return usize::MAX,
+            Err(_) if self.choices.len() >= MAX_ENTRIES => return (usize::MAX, usize::MAX),
             Err(slot) => {
                 insert_at(
                     &mut self.choices,
@@ -313,7 +326,7 @@ impl Accumulator {
             }
         };
         let Some(choice) = self.choices.get_mut(slot) else {
-            return usize::MAX;
+            return (usize::MAX, usize::MAX);
         };
         set_value(&mut choice.role, delta.role);
         join(&mut choice.content, delta.content);
@@ -326,14 +339,20 @@ impl Accumulator {
             }
         }
         set_value(&mut choice.finish_reason, delta.finish_reason);
+        let mut place = usize::MAX;
         for call in delta.tool_calls {
+            place = usize::MAX;
             let kept = match choice
                 .tool_calls
                 .binary_search_by_key(&call.index, |kept| kept.index)
             {
-                Ok(p) => choice.tool_calls.get_mut(p),
+                Ok(p) => {
+                    place = p;
+                    choice.tool_calls.get_mut(p)
+                }
                 Err(_) if choice.tool_calls.len() >= MAX_ENTRIES => continue,
                 Err(p) => {
+                    place = p;
                     insert_at(
                         &mut choice.tool_calls,
                         p,
@@ -355,7 +374,7 @@ impl Accumulator {
                 kept.arguments.push_str(a.raw());
             }
         }
-        slot
+        (slot, place)
     }
 }
 

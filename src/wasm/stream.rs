@@ -11,6 +11,7 @@ use super::errors::to_js;
 use crate::accumulate::Accumulator;
 use crate::boundary::{Feed, Mode, Why, DEFAULT_MAX_RESPONSE_BYTES, FEED_EVENT};
 use crate::error::Error;
+use crate::objects::ObjectBatch;
 use crate::sse::SseDecoder;
 use crate::stream::{read_event, EventRead};
 
@@ -18,7 +19,6 @@ use crate::stream::{read_event, EventRead};
 const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 /// The end of an SSE stream, as a server writes it.
 const DONE: &str = "data: [DONE]\n\n";
-
 /// The reading side of a streamed response (driven by `ChatCompletionStream` in JS, which reads
 /// the body and hands each network read to [`StreamCore::feed`]).
 #[wasm_bindgen]
@@ -37,6 +37,8 @@ pub struct StreamCore {
     items: usize,
     /// A high surrogate escape held back from the last text delta, to join with the next.
     carry: String,
+    /// What the reader of objects holds of same-shape templates.
+    objects: ObjectBatch,
     error: Option<Error>,
     done: bool,
 }
@@ -62,6 +64,7 @@ impl StreamCore {
             out: String::new(),
             items: 0,
             carry: String::new(),
+            objects: ObjectBatch::default(),
             error: None,
             done: false,
         }
@@ -157,6 +160,7 @@ impl StreamCore {
             out,
             items,
             carry,
+            objects,
             error,
             status,
             api_key,
@@ -175,7 +179,7 @@ impl StreamCore {
                     match mode {
                         Mode::Objects => {
                             out.push(if *items == 0 { '[' } else { ',' });
-                            out.push_str(ev.data);
+                            objects.write(out, acc, ev.data);
                             *items += 1;
                         }
                         Mode::Sse => {
