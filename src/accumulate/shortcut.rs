@@ -305,7 +305,8 @@ impl Accumulator {
     }
 
     /// Where `src`, the chunk just added, differs from its shape, when it was added through the
-    /// same-shape shortcut.
+    /// same-shape shortcut (read it only after [`Accumulator::add_text`] succeeded: a chunk that
+    /// failed ends its stream).
     pub fn hole<'a>(&self, src: &'a str) -> Option<Hole<'a>> {
         let at = self.hole.as_ref()?;
         Some(Hole {
