@@ -27,9 +27,6 @@ use crate::json::Cursor;
 /// server that sent this very string as another member of a shaped chunk would see it replaced.
 pub const MARK: &str = "\\u0000meingpt-wasm\\u0000hole";
 
-/// JSON's whitespace.
-const JSON_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
-
 /// What the reader holds: the template last sent (its shape's number, and whether open) and, for
 /// an open one, the keys it names (as written: `"a","b"`); and two buffers for the chunk at hand.
 #[derive(Debug, Default)]
@@ -49,7 +46,12 @@ impl ObjectBatch {
                 return;
             }
         }
-        if data.trim_start_matches(JSON_SPACE).starts_with('{') {
+        // The first byte that is not JSON's whitespace (a byte loop: a `str` pattern would bring
+        // core's searchers into the wasm).
+        let first = data
+            .bytes()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if first == Some(b'{') {
             out.push_str(data);
         } else {
             put(out, &["[0,", data, "]"]);

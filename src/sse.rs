@@ -86,7 +86,7 @@ impl Fields {
                 let value = line.get(i + 1..).unwrap_or_default();
                 (
                     line.get(..i).unwrap_or_default(),
-                    value.strip_prefix(' ').unwrap_or(value),
+                    value.strip_prefix(" ").unwrap_or(value),
                 )
             }
         };
@@ -130,7 +130,7 @@ impl Fields {
             self.committed_id.clone_from(&self.id);
         }
         if !self.data.is_empty() {
-            let data = self.data.strip_suffix('\n').unwrap_or(&self.data);
+            let data = self.data.strip_suffix("\n").unwrap_or(&self.data);
             sink(&Event {
                 event: &self.event,
                 data,
@@ -366,11 +366,12 @@ impl SseDecoder {
         }
         if !self.started {
             self.started = true;
-            text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+            // `str` patterns, not `char` ones: those encode the char at run time (more wasm).
+            text = text.strip_prefix("\u{FEFF}").unwrap_or(text);
         }
         if self.after_cr && !text.is_empty() {
             self.after_cr = false;
-            text = text.strip_prefix('\n').unwrap_or(text);
+            text = text.strip_prefix("\n").unwrap_or(text);
         }
         while let Some(end) = line_end(text.as_bytes()) {
             let cr = text.as_bytes().get(end) == Some(&b'\r');
@@ -378,7 +379,7 @@ impl SseDecoder {
             text = text.get(end.saturating_add(1)..).unwrap_or_default();
             self.end_line(line, sink)?;
             if cr {
-                match text.strip_prefix('\n') {
+                match text.strip_prefix("\n") {
                     Some(after) => text = after,
                     None => self.after_cr = text.is_empty(),
                 }

@@ -45,8 +45,14 @@ fn got(what: &str, v: &Value<'_>) -> String {
     let mut m = String::from(what);
     m.push_str(" (got ");
     let raw = v.raw;
-    match raw.char_indices().nth(40) {
-        Some((cut, _)) => {
+    // Where the 41st character starts (a byte loop: `char_indices` costs more wasm).
+    let mut chars = 0;
+    let cut = raw.bytes().position(|b| {
+        chars += usize::from(b & 0xC0 != 0x80);
+        chars > 40
+    });
+    match cut {
+        Some(cut) => {
             m.push_str(raw.get(..cut).unwrap_or(""));
             m.push('…');
         }
@@ -475,6 +481,19 @@ mod tests {
     }
 
     const M: &str = r#""messages":[{"role":"user","content":"Hallo"}]"#;
+
+    #[test]
+    fn long_values_are_cut_after_40_characters() {
+        let short = crate::json::parse(r#""äöü""#).unwrap();
+        assert_eq!(got("x", &short), r#"x (got "äöü")"#);
+        // 40 characters kept (the quote and 39 more, multi-byte ones among them), then `…`.
+        let long = format!(r#""{}""#, "ä😀".repeat(30));
+        let v = crate::json::parse(&long).unwrap();
+        assert_eq!(got("x", &v), format!(r#"x (got "{}ä…)"#, "ä😀".repeat(19)));
+        let exact = format!(r#""{}""#, "é".repeat(38));
+        let v = crate::json::parse(&exact).unwrap();
+        assert_eq!(got("x", &v), format!("x (got {exact})"));
+    }
 
     #[test]
     fn minimal_valid_requests() {
